@@ -1,0 +1,95 @@
+"""The graph state and the domain records that travel through it.
+
+Everything here is a plain dict so checkpoints stay small and portable. Each node
+writes its own key and nothing is appended by reducers, so a resumed node that runs
+again replaces its output instead of duplicating it.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, TypedDict
+
+from collectors.base import SourceResult
+
+Priority = Literal["P0", "P1", "P2", "P3"]
+
+
+class TaskSource(TypedDict):
+    source: Literal["email", "slack"]
+    source_id: str
+    link: str
+
+
+class TimeRange(TypedDict):
+    start: str  # ISO 8601 with offset
+    end: str
+
+
+class Task(TypedDict):
+    id: str  # stable: derived from the sorted source ids
+    title: str
+    requester: str
+    sources: list[TaskSource]
+    due: str | None  # ISO date
+    priority: Priority
+    priority_reason: str
+    estimate_minutes: int
+    scheduled: TimeRange | None
+
+
+class Block(TypedDict):
+    start: str
+    end: str
+    kind: Literal["task", "lunch"]
+    task_id: str | None
+    title: str
+
+
+class Unscheduled(TypedDict):
+    task_id: str
+    reason: str
+
+
+class Plan(TypedDict):
+    date: str
+    timezone: str
+    workday: TimeRange
+    tasks: list[Task]  # ordered by priority, then deadline; ``scheduled`` filled in
+    blocks: list[Block]  # the day in time order
+    unscheduled: list[Unscheduled]  # tasks that do not fit today, and why
+    free_minutes: int
+    planned_minutes: int
+
+
+class SourceCoverage(TypedDict):
+    status: Literal["collected", "disabled"]
+    fetched: int  # items the API returned
+    messages: int  # items turned into messages
+    skipped: dict[str, int]  # reason -> count
+
+
+class Coverage(TypedDict):
+    """What the plan is based on; rendered as the plan's opening header."""
+
+    scenario: str  # mock scenario name, or "live" for real accounts
+    window: TimeRange  # the collection window
+    sources: dict[str, SourceCoverage]  # "email" / "slack"
+    durability: str  # e.g. "PostgreSQL checkpoints (sync)" or "disabled: nothing is checkpointed"
+    attempts: int  # executions of this run (1 = no resume)
+    resumed_steps: list[str]  # human sentences, e.g. "collect_slack failed in attempt 1, completed in attempt 2"
+    retried_steps: list[str]  # e.g. "collect_slack retried 2 times after transient errors"
+    notes: list[str]
+
+
+class RunInput(TypedDict):
+    plan_date: str  # ISO date being planned
+    now: str  # ISO datetime the run treats as "now"; fixed at start so resumes agree
+    since: str  # ISO datetime: collect messages newer than this
+
+
+class PlannerState(RunInput, total=False):
+    email: SourceResult
+    slack: SourceResult
+    tasks: list[Task]
+    plan: Plan
+    outputs: dict[str, str]  # "markdown"/"json" -> written file path
