@@ -85,7 +85,7 @@ class UserSettings(_Section):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown IANA timezone {value!r} (e.g. 'Europe/Berlin', 'America/New_York')")
+            raise ValueError(f"unknown IANA timezone {value!r} (e.g. 'Europe/Berlin', 'America/New_York')") from None
         return value
 
     @property
@@ -237,7 +237,9 @@ def _validate(path: Path, model: type[_Section], data: dict[str, Any]) -> _Secti
 def load_settings(home: Path, config_dir: Path | None = None) -> Settings:
     """Load and validate every config file; raise ConfigError naming file and key."""
     config_dir = config_dir or home / "config"
-    sections = {name: _validate(config_dir / name, model, _read_yaml(config_dir / name)) for name, model in FILES.items()}
+    sections = {
+        name: _validate(config_dir / name, model, _read_yaml(config_dir / name)) for name, model in FILES.items()
+    }
     durability_file = sections["durability_config.yaml"]
     assert isinstance(durability_file, DurabilityFile)
     database_url = os.environ.get("DATABASE_URL") or durability_file.postgres.url or None

@@ -1,0 +1,148 @@
+"""What each CLI command does. main.py parses arguments and prints; the work is here."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from types import FrameType
+
+from agent.daily import plan_today, run_as_of
+from agent.durability.runs import RunStore
+from agent.errors import RunInterrupted, UsageError
+from agent.output import PlanFiles
+from agent.runner import Runtime
+from config.settings import Settings
+from mocks.scenarios import Scenario, available, load_scenario
+
+
+def echo(message: str = "") -> None:
+    """Progress and notes go to stderr, so stdout carries only the plan."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def parse_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"'{text}' is not a date. Use the form YYYY-MM-DD, for example 2026-11-23.") from None
+
+
+def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise RunInterrupted(f"received {signal.Signals(signum).name}")
+
+
+@contextmanager
+def durable_runtime(settings: Settings) -> Iterator[Runtime]:
+    """The process's runtime: with durability on, one pool and the checkpointer; closed at exit."""
+    if not settings.durability.enabled:
+        yield Runtime(settings=settings, report=echo)
+        return
+    from agent.durability.checkpointer import open_durable
+
+    db, saver = open_durable(settings, echo)
+    try:
+        yield Runtime(settings=settings, store=RunStore(db, os.getpid()), checkpointer=saver, report=echo)
+    finally:
+        db.close()
+
+
+def active_scenario(settings: Settings, override: str | None) -> Scenario | None:
+    if override is None and not settings.mock.enabled:
+        return None
+    return load_scenario(override or settings.mock.active_scenario)
+
+
+def cmd_run(settings: Settings, *, scenario_name: str | None, plan_date: str | None, new: bool) -> int:
+    scenario = active_scenario(settings, scenario_name)
+    day = parse_date(plan_date) if plan_date else None
+    signal.signal(signal.SIGTERM, _raise_interrupt)  # SIGINT already raises KeyboardInterrupt
+    with durable_runtime(settings) as rt:
+        if rt.store is None:
+            echo(
+                "Durability is disabled (durability.enabled: false): nothing is checkpointed and a failed run "
+                "cannot be resumed."
+            )
+        result = plan_today(rt, scenario, as_of=run_as_of(day, settings.user.tz), new=new)
+    for rec in result.recovered:
+        echo(f"Recovered run {rec.thread_id}: {rec.outcome} ({rec.detail})")
+    if result.stale_runs:
+        echo(
+            f"{result.stale_runs} unfinished run(s) older than resume.max_age_hours "
+            f"({settings.resume.max_age_hours:g} h) were left alone; 'python main.py status' lists them."
+        )
+    if result.already_planned:
+        echo(
+            f"A completed plan for {result.plan_date} already exists (run {result.thread_id}); showing it. "
+            "Use --new to plan the day again."
+        )
+    echo()
+    print(result.markdown or f"(the plan file for {result.plan_date} is missing)")
+    return 0
+
+
+def cmd_plan(settings: Settings, plan_date: str | None) -> int:
+    day = parse_date(plan_date) if plan_date else run_as_of(None, settings.user.tz).date()
+    markdown = PlanFiles(settings.plans_dir).read_markdown(day.isoformat())
+    if markdown is None:
+        raise UsageError(
+            f"There is no saved plan for {day} in {settings.plans_dir}. Run 'python main.py' "
+            f"(or 'python main.py --date {day}') to make one."
+        )
+    print(markdown)
+    return 0
+
+
+def cmd_status(settings: Settings, limit: int) -> int:
+    from agent.inspect_runs import human_age, next_nodes
+
+    if not settings.durability.enabled:
+        raise UsageError("Durability is disabled (durability.enabled: false), so no runs are recorded.")
+    with durable_runtime(settings) as rt:
+        assert rt.store is not None
+        rows = rt.store.recent(limit)
+        pending = next_nodes(rt.checkpointer, [r["thread_id"] for r in rows if r["status"] != "completed"])
+    if not rows:
+        print("No runs yet. 'python main.py' starts today's.")
+        return 0
+    header = f"{'THREAD':<52} {'DATE':<10} {'STATUS':<11} {'NEXT':<15} {'TRIES':>5} {'AGE':>7}  LAST ERROR"
+    print(header)
+    for r in rows:
+        error = (f"[{r['failed_node']}] " if r["failed_node"] else "") + (r["last_error"] or "")
+        print(
+            f"{r['thread_id']:<52} {r['plan_date']!s:<10} {r['status']:<11} {pending.get(r['thread_id'], ''):<15} "
+            f"{r['attempts']:>5} {human_age(r['age']):>7}  {error[:90]}"
+        )
+    return 0
+
+
+def cmd_scenarios(settings: Settings) -> int:
+    active = settings.mock.active_scenario
+    for name in available():
+        scenario = load_scenario(name)
+        marker = "*" if name == active else " "
+        print(f"{marker} {name:<26} {scenario.description}")
+    print("\n* = active (config/mock_config.yaml). Use --scenario NAME for one run.")
+    return 0
+
+
+def cmd_db(settings: Settings, action: str) -> int:
+    from agent.durability.db import mask_url, stop_embedded
+
+    data_dir = settings.resolve(settings.postgres.embedded_dir)
+    if action == "stop":
+        if settings.database_url:
+            echo(f"Using an external server ({mask_url(settings.database_url)}); the embedded one is not in use.")
+        print(
+            "Embedded PostgreSQL stopped."
+            if stop_embedded(data_dir)
+            else f"No embedded server is running in {data_dir}."
+        )
+        return 0
+    with durable_runtime(settings) as rt:
+        assert rt.store is not None
+        print(f"Database: {mask_url(rt.store.db.url)}")
+    return 0

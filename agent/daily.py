@@ -1,0 +1,102 @@
+"""The morning flow: recover unfinished runs, then plan the day unless it is already planned."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+from agent.durability.locks import ThreadLock, lock_holder
+from agent.durability.resume import Recovered, recover
+from agent.durability.runs import UNFINISHED, new_thread_id
+from agent.output import PlanFiles
+from agent.runner import Runtime, execute
+from mocks.scenarios import Scenario
+
+
+@dataclass
+class DayResult:
+    plan_date: date
+    thread_id: str | None
+    markdown: str | None
+    already_planned: bool = False
+    recovered: list[Recovered] = field(default_factory=list)
+    stale_runs: int = 0
+
+
+def run_as_of(plan_date: date | None, tz: object) -> datetime:
+    """The run's "now": the real time, or 08:00 on ``plan_date`` in the user's timezone."""
+    if plan_date is None:
+        return datetime.now(tz).replace(microsecond=0)  # type: ignore[arg-type]
+    return datetime.combine(plan_date, time(8, 0), tzinfo=tz)  # type: ignore[arg-type]
+
+
+def plan_today(rt: Runtime, scenario: Scenario | None, *, as_of: datetime, new: bool) -> DayResult:
+    settings = rt.settings
+    plan_date = as_of.date()
+    files = PlanFiles(settings.plans_dir)
+    result = DayResult(plan_date=plan_date, thread_id=None, markdown=None)
+    store = rt.store
+    if store is None:
+        return _new_run(rt, scenario, as_of, result)
+    if settings.resume.auto_resume:
+        result.recovered = recover(rt, scenario)
+    result.stale_runs = store.count_stale(settings.resume.max_age_hours)
+    _wait_for_same_day_runs(rt, result)
+    # One new run per day at a time: a second process waits here, then finds the plan made.
+    with _wait_for_lock(rt, f"daily-task-planner-day:{plan_date}", f"another process is planning {plan_date}"):
+        done = store.completed_for(plan_date)
+        markdown = files.read_markdown(plan_date.isoformat())
+        if done and markdown is not None and not new:
+            result.thread_id, result.markdown = done["thread_id"], markdown
+            result.already_planned = not any(r.thread_id == done["thread_id"] for r in result.recovered)
+            return result
+        return _new_run(rt, scenario, as_of, result)
+
+
+@contextmanager
+def _wait_for_lock(rt: Runtime, key: str, why: str) -> Iterator[None]:
+    assert rt.store is not None
+    db = rt.store.db
+    with ThreadLock(db, key) as lock:
+        if lock.acquired:
+            yield
+            return
+    rt.report(f"Waiting: {why} ({lock_holder(db, key) or 'another process'}).")
+    with ThreadLock(db, key, wait=True):
+        yield
+
+
+def _wait_for_same_day_runs(rt: Runtime, result: DayResult) -> None:
+    """A run for the same date that another process is resuming will produce today's plan: wait for it."""
+    assert rt.store is not None
+    for rec in result.recovered:
+        row = rt.store.get(rec.thread_id) if rec.outcome == "skipped" else None
+        if row and row["plan_date"] == result.plan_date and row["status"] in UNFINISHED:
+            with _wait_for_lock(rt, rec.thread_id, f"run {rec.thread_id} for {result.plan_date} is {rec.detail}"):
+                pass
+
+
+def _new_run(rt: Runtime, scenario: Scenario | None, as_of: datetime, result: DayResult) -> DayResult:
+    settings, store, plan_date = rt.settings, rt.store, result.plan_date
+
+    since = as_of - timedelta(hours=settings.collect.lookback_hours)
+    row = {
+        "plan_date": plan_date,
+        "as_of": as_of.astimezone(UTC),
+        "window_start": since.astimezone(UTC),
+    }
+    thread_id = new_thread_id(datetime.now(settings.user.tz))
+    scenario_name = scenario.name if scenario else "live"
+    rt.report(f"Planning {plan_date} (run {thread_id}, scenario {scenario_name})")
+    if store is None:
+        outcome = execute(rt, scenario, thread_id, attempt=1, row=row, resume=False)
+    else:
+        with ThreadLock(store.db, thread_id) as lock:
+            assert lock.acquired  # a brand-new thread id: nobody else can hold it
+            store.create(thread_id, plan_date, scenario_name, as_of=row["as_of"], since=row["window_start"])
+            outcome = execute(rt, scenario, thread_id, attempt=1, row=row, resume=False)
+    result.thread_id = outcome.thread_id
+    result.markdown = PlanFiles(settings.plans_dir).read_markdown(plan_date.isoformat())
+    return result

@@ -1,0 +1,28 @@
+"""Opens the process's database and the PostgresSaver over its one pool; setup() once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from agent.durability.db import Database, embedded_url, migrate, open_database
+from config.settings import Settings
+
+
+def open_durable(settings: Settings, report: Callable[[str], None]) -> tuple[Database, object]:
+    """(database, checkpointer), with every table created. Starts the embedded server if needed."""
+    from langgraph.checkpoint.postgres import PostgresSaver
+
+    pg = settings.postgres
+    embedded_dir = None
+    url = settings.database_url
+    if url is None:
+        embedded_dir = settings.resolve(pg.embedded_dir)
+        if not (embedded_dir / "PG_VERSION").exists():
+            report(f"Creating the embedded PostgreSQL server in {embedded_dir} (first run only)...")
+        url = embedded_url(settings.home, embedded_dir)
+    db = open_database(
+        url, pool_max_size=pg.pool_max_size, connect_timeout=pg.connect_timeout_seconds, embedded_dir=embedded_dir
+    )
+    saver = PostgresSaver(db.pool)
+    migrate(db, saver.setup)
+    return db, saver

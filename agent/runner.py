@@ -1,0 +1,131 @@
+"""Executes one thread of the graph (a new run or a resume) and records how it ended.
+
+The caller holds the thread's advisory lock for the whole call.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC
+from typing import Any
+
+from agent.durability.runs import RunStore
+from agent.errors import PlannerError, RunFailed, RunInterrupted
+from agent.graph import build_graph
+from agent.nodes.tracking import ExecutionTracker
+from agent.state import RunInput
+from agent.wiring import build_deps
+from config.settings import Settings
+from mocks.scenarios import Scenario
+
+Reporter = Callable[[str], None]
+
+
+@dataclass
+class Runtime:
+    """What one process shares between executions: settings, the pool, the checkpointer."""
+
+    settings: Settings
+    store: RunStore | None = None  # None when durability is disabled
+    checkpointer: Any = None
+    report: Reporter = print
+    pid: int = field(default_factory=os.getpid)
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    thread_id: str
+    outputs: dict[str, str]
+
+
+def run_input(row: dict[str, Any]) -> RunInput:
+    """The graph input recorded for a run. UTC, so a resume builds exactly the same input."""
+    return {
+        "plan_date": row["plan_date"].isoformat(),
+        "now": row["as_of"].astimezone(UTC).isoformat(),
+        "since": row["window_start"].astimezone(UTC).isoformat(),
+    }
+
+
+def _summary(node: str, update: dict[str, Any]) -> str:
+    if node in ("collect_email", "collect_slack"):
+        result = next(iter(update.values()))
+        skipped = sum(result["skipped"].values())
+        return f"{len(result['messages'])} messages" + (f", {skipped} skipped" if skipped else "")
+    if node == "extract_tasks":
+        return f"{len(update['tasks'])} tasks"
+    if node == "plan_day":
+        plan = update["plan"]
+        scheduled = sum(1 for t in plan["tasks"] if t["scheduled"])
+        return f"{scheduled} tasks scheduled, {len(plan['unscheduled'])} do not fit"
+    if node == "write_plan":
+        return update["outputs"]["markdown"]
+    return "done"
+
+
+def execute(
+    rt: Runtime, scenario: Scenario | None, thread_id: str, *, attempt: int, row: dict[str, Any], resume: bool
+) -> RunOutcome:
+    """Run (``resume=False``) or resume a thread to its end; raise RunFailed / RunInterrupted."""
+    settings = rt.settings
+    tracker = ExecutionTracker(thread_id, attempt, rt.store)
+    deps = build_deps(settings, scenario, tracker=tracker, as_of=row["as_of"])
+    graph = build_graph(deps).compile(checkpointer=rt.checkpointer)
+    config = {"configurable": {"thread_id": thread_id}}
+    graph_input: RunInput | None = run_input(row)
+    if resume and rt.checkpointer is not None and rt.checkpointer.get_tuple(config) is not None:
+        graph_input = None  # continue from the last checkpoint; never re-run completed nodes
+    elif resume:
+        rt.report("  no checkpoint was saved before it stopped (durability mode 'exit'?): starting it over")
+    kwargs = {"durability": settings.durability.mode} if rt.checkpointer is not None else {}
+    outputs: dict[str, str] = {}
+    try:
+        for chunk in graph.stream(graph_input, config, stream_mode="updates", **kwargs):
+            for node, update in chunk.items():
+                if isinstance(update, dict):
+                    rt.report(f"  ✓ {node}: {_summary(node, update)}")
+                    outputs = update.get("outputs", outputs)
+    except (KeyboardInterrupt, RunInterrupted) as exc:
+        _record(rt, thread_id, "interrupted", "interrupted by a signal", tracker.failed_node)
+        raise RunInterrupted(
+            f"Run {thread_id} was interrupted{_node_part(tracker.failed_node)}. What finished before is "
+            "checkpointed; the next 'python main.py' resumes it."
+        ) from exc
+    except Exception as exc:
+        error = f"{type(exc).__name__}: {exc}" if not isinstance(exc, PlannerError) else str(exc)
+        abandoned = rt.store is not None and attempt >= settings.resume.max_attempts
+        _record(rt, thread_id, "abandoned" if abandoned else "failed", error, tracker.failed_node)
+        raise RunFailed(_failure_message(rt, thread_id, tracker.failed_node, error, attempt, abandoned)) from exc
+    if not outputs:  # every node restored from checkpoints: the run had already finished
+        state = graph.get_state(config).values if rt.checkpointer is not None else {}
+        outputs = state.get("outputs", {})
+    _record(rt, thread_id, "completed", None, None)
+    return RunOutcome(thread_id=thread_id, outputs=outputs)
+
+
+def _node_part(node: str | None) -> str:
+    return f" in {node}" if node else ""
+
+
+def _record(rt: Runtime, thread_id: str, status: str, error: str | None, node: str | None) -> None:
+    if rt.store is not None:
+        rt.store.finish(thread_id, status, error=error, node=node)
+
+
+def _failure_message(rt: Runtime, thread_id: str, node: str | None, error: str, attempt: int, abandoned: bool) -> str:
+    head = f"Run {thread_id} failed{_node_part(node)}: {error}."
+    if rt.store is None:
+        return head + " Durability is disabled, so nothing was saved; fix the cause and run again."
+    max_attempts = rt.settings.resume.max_attempts
+    if abandoned:
+        return (
+            f"{head} It has now failed {attempt} times (resume.max_attempts is {max_attempts}) and is abandoned: "
+            "it will not be resumed automatically. Fix the cause and run 'python main.py --new' for a fresh run."
+        )
+    return (
+        f"{head} Everything that finished before that step is checkpointed. Fix the cause (for a mock failure "
+        "scenario, switch back with '--scenario default') and run 'python main.py' again: it resumes this run "
+        f"from its last checkpoint (attempt {attempt} of {max_attempts} so far)."
+    )

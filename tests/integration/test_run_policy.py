@@ -1,0 +1,49 @@
+"""resume.max_age_hours, resume.max_attempts and --new."""
+
+from __future__ import annotations
+
+from tests.conftest import PLAN_DATE, Home
+
+
+def test_runs_older_than_max_age_are_not_resumed(home: Home) -> None:
+    assert home.run("--scenario", "slack_collection_failure", "--date", PLAN_DATE).returncode == 1
+    home.query("UPDATE runs SET started_at = now() - interval '25 hours' RETURNING 1")
+    later = home.run("--scenario", "default", "--date", "2026-11-23")
+    assert later.returncode == 0, later.stderr
+    assert "Resuming" not in later.stderr
+    assert "1 unfinished run(s) older than resume.max_age_hours (24 h) were left alone" in later.stderr
+    statuses = sorted((r["plan_date"].isoformat(), r["status"]) for r in home.runs())
+    assert statuses == [(PLAN_DATE, "failed"), ("2026-11-23", "completed")]
+    status = home.run("status")
+    assert status.returncode == 0 and "failed" in status.stdout and "collect_slack" in status.stdout
+
+
+def test_run_failing_max_attempts_times_is_abandoned_and_not_retried(home: Home) -> None:
+    config = (home.path / "config" / "durability_config.yaml").read_text()
+    home.set_config("durability_config.yaml", config.replace("max_attempts: 5", "max_attempts: 2"))
+    first = home.run("--scenario", "slack_collection_failure", "--date", PLAN_DATE)
+    assert first.returncode == 1 and "attempt 1 of 2" in first.stderr
+    second = home.run("--scenario", "slack_collection_failure", "--date", PLAN_DATE)
+    assert "Recovered run" in second.stderr and "abandoned" in second.stderr
+    run = home.runs()[0]
+    assert (run["status"], run["attempts"]) == ("abandoned", 2)
+    # The abandoned run is reported, never retried: the next start plans afresh.
+    third = home.run("--scenario", "default", "--date", PLAN_DATE)
+    assert third.returncode == 0, third.stderr
+    assert "Resuming" not in third.stderr
+    assert home.executions(run["thread_id"])["collect_slack"] == 2
+    assert [r["status"] for r in home.runs()] == ["abandoned", "completed"]
+
+
+def test_existing_plan_is_shown_and_new_forces_a_fresh_run(home: Home) -> None:
+    first = home.run("--scenario", "default", "--date", PLAN_DATE)
+    assert first.returncode == 0, first.stderr
+    again = home.run("--scenario", "default", "--date", PLAN_DATE)
+    assert again.returncode == 0
+    assert f"A completed plan for {PLAN_DATE} already exists" in again.stderr
+    assert again.stdout == first.stdout
+    assert len(home.runs()) == 1
+    fresh = home.run("--scenario", "default", "--date", PLAN_DATE, "--new")
+    assert fresh.returncode == 0 and "already exists" not in fresh.stderr
+    assert [r["status"] for r in home.runs()] == ["completed", "completed"]
+    assert home.executions()["collect_email"] == 2
