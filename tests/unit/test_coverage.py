@@ -9,7 +9,7 @@ def _e(node: str, attempt: int, outcome: str | None) -> dict:
 
 def test_first_attempt_without_retries_reports_nothing() -> None:
     history = [_e(n, 1, "ok") for n in ("collect_email", "collect_slack", "extract_tasks", "plan_day")]
-    assert describe_history(history + [_e("write_plan", 1, None)], attempt=1) == ([], [])
+    assert describe_history([*history, _e("write_plan", 1, None)], attempt=1) == ([], [])
 
 
 def test_resume_after_failure_names_restored_and_rerun_steps() -> None:
