@@ -8,13 +8,12 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
-from types import FrameType
 
 from agent.daily import plan_today, run_as_of
 from agent.durability.runs import RunStore
-from agent.errors import RunInterrupted, UsageError
+from agent.errors import UsageError
 from agent.output import PlanFiles
-from agent.runner import Runtime
+from agent.runner import Runtime, abort_on_signal
 from config.settings import Settings
 from mocks.scenarios import Scenario, available, load_scenario
 
@@ -29,10 +28,6 @@ def parse_date(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise UsageError(f"'{text}' is not a date. Use the form YYYY-MM-DD, for example 2026-11-23.") from None
-
-
-def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
-    raise RunInterrupted(f"received {signal.Signals(signum).name}")
 
 
 @contextmanager
@@ -59,7 +54,8 @@ def active_scenario(settings: Settings, override: str | None) -> Scenario | None
 def cmd_run(settings: Settings, *, scenario_name: str | None, plan_date: str | None, new: bool) -> int:
     scenario = active_scenario(settings, scenario_name)
     day = parse_date(plan_date) if plan_date else None
-    signal.signal(signal.SIGTERM, _raise_interrupt)  # SIGINT already raises KeyboardInterrupt
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, abort_on_signal)
     with durable_runtime(settings) as rt:
         if rt.store is None:
             echo(
@@ -67,8 +63,6 @@ def cmd_run(settings: Settings, *, scenario_name: str | None, plan_date: str | N
                 "cannot be resumed."
             )
         result = plan_today(rt, scenario, as_of=run_as_of(day, settings.user.tz), new=new)
-    for rec in result.recovered:
-        echo(f"Recovered run {rec.thread_id}: {rec.outcome} ({rec.detail})")
     if result.stale_runs:
         echo(
             f"{result.stale_runs} unfinished run(s) older than resume.max_age_hours "

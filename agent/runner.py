@@ -6,9 +6,12 @@ The caller holds the thread's advisory lock for the whole call.
 from __future__ import annotations
 
 import os
+import signal
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC
+from types import FrameType
 from typing import Any
 
 from agent.durability.runs import RunStore
@@ -81,6 +84,8 @@ def execute(
         rt.report("  no checkpoint was saved before it stopped (durability mode 'exit'?): starting it over")
     kwargs = {"durability": settings.durability.mode} if rt.checkpointer is not None else {}
     outputs: dict[str, str] = {}
+    global _current
+    _current = (rt, thread_id, tracker)
     try:
         for chunk in graph.stream(graph_input, config, stream_mode="updates", **kwargs):
             for node, update in chunk.items():
@@ -98,11 +103,41 @@ def execute(
         abandoned = rt.store is not None and attempt >= settings.resume.max_attempts
         _record(rt, thread_id, "abandoned" if abandoned else "failed", error, tracker.failed_node)
         raise RunFailed(_failure_message(rt, thread_id, tracker.failed_node, error, attempt, abandoned)) from exc
+    finally:
+        _current = None
     if not outputs:  # every node restored from checkpoints: the run had already finished
         state = graph.get_state(config).values if rt.checkpointer is not None else {}
         outputs = state.get("outputs", {})
     _record(rt, thread_id, "completed", None, None)
     return RunOutcome(thread_id=thread_id, outputs=outputs)
+
+
+# The execution in progress, for the signal handler. One at a time per process.
+_current: tuple[Runtime, str, ExecutionTracker] | None = None
+
+
+def abort_on_signal(signum: int, frame: FrameType | None) -> None:
+    """SIGINT/SIGTERM: abort the run, leaving its last checkpoint, and exit.
+
+    Raising through LangGraph would wait for a node still running in a worker thread, which
+    may take long; instead the run is marked interrupted here and the process exits, which
+    closes the lock connection and so releases the lock.
+    """
+    name = signal.Signals(signum).name
+    if _current is None:
+        raise RunInterrupted(f"received {name} before any run started; nothing to resume")
+    rt, thread_id, tracker = _current
+    node = ", ".join(sorted(tracker.running)) or None
+    if rt.store is not None:
+        rt.store.mark_interrupted(thread_id, node, f"interrupted by {name}")
+    resume = "the next 'python main.py' resumes it" if rt.store is not None else "durability is off, so it is lost"
+    print(
+        f"\nStopped: run {thread_id} was interrupted by {name}{_node_part(node)}. "
+        f"What finished before is checkpointed; {resume}.",
+        file=sys.stderr,
+        flush=True,
+    )
+    os._exit(128 + signum)
 
 
 def _node_part(node: str | None) -> str:

@@ -122,5 +122,10 @@ def home(tmp_path: Path, database_url: str) -> Home:
 
 
 def comparable(plan: dict[str, Any]) -> dict[str, Any]:
-    """The plan without what differs between runs of the same inputs (thread id, how it ran)."""
-    return {k: v for k, v in plan.items() if k not in ("thread_id", "coverage")}
+    """The plan without what says how it was made (thread, scenario, coverage): the same inputs give the rest."""
+    return {k: v for k, v in plan.items() if k not in ("thread_id", "scenario", "coverage")}
+
+
+def said(result: subprocess.CompletedProcess[str]) -> str:
+    """stderr with line wrapping undone: messages are wrapped for the terminal."""
+    return " ".join(result.stderr.split())

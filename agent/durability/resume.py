@@ -55,9 +55,11 @@ def recover(rt: Runtime, scenario: Scenario | None) -> list[Recovered]:
     results: list[Recovered] = []
     for row in rt.store.unfinished(rt.settings.resume.max_age_hours):
         with ThreadLock(rt.store.db, row["thread_id"]) as lock:
-            if not lock.acquired:
+            if lock.acquired:
+                rec = resume_thread(rt, scenario, row, lock)
+            else:
                 holder = lock_holder(rt.store.db, row["thread_id"]) or "another process"
-                results.append(Recovered(row["thread_id"], "skipped", f"being run by {holder}"))
-                continue
-            results.append(resume_thread(rt, scenario, row, lock))
+                rec = Recovered(row["thread_id"], "skipped", f"being run by {holder}")
+        rt.report(f"Recovered run {rec.thread_id}: {rec.outcome} ({rec.detail})")
+        results.append(rec)
     return results

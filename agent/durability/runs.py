@@ -12,6 +12,8 @@ import socket
 from datetime import date, datetime
 from typing import Any
 
+import psycopg
+
 from agent.durability.db import Database
 from agent.errors import UsageError
 
@@ -67,6 +69,15 @@ class RunStore:
                           finished_at = CASE WHEN %s THEN now() ELSE NULL END
                    WHERE thread_id = %s""",
                 (status, error, node, finished, thread_id),
+            )
+
+    def mark_interrupted(self, thread_id: str, node: str | None, reason: str) -> None:
+        """Called from a signal handler: uses its own connection, as the pool may be mid-query."""
+        with psycopg.connect(self.db.url, autocommit=True, connect_timeout=5) as conn:
+            conn.execute(
+                """UPDATE runs SET status = 'interrupted', last_error = %s, failed_node = %s, updated_at = now()
+                   WHERE thread_id = %s AND status = 'running'""",
+                (reason, node, thread_id),
             )
 
     # --- queries ------------------------------------------------------------------

@@ -20,18 +20,22 @@ class ExecutionTracker:
         self.attempt = attempt
         self.store = store
         self.failed_node: str | None = None  # the node the last error came from
+        self.running: set[str] = set()  # nodes executing right now (two collectors run in parallel)
         self._memory: list[dict[str, Any]] = []
 
     def track(self, node: str, fn: Callable[[Any], dict[str, Any]]) -> Callable[[Any], dict[str, Any]]:
         @wraps(fn)
         def tracked(state: Any) -> dict[str, Any]:
             handle = self._started(node)
+            self.running.add(node)
             try:
                 result = fn(state)
             except BaseException as exc:
                 self.failed_node = node
                 self._finished(handle, f"error: {type(exc).__name__}: {exc}")
                 raise
+            finally:
+                self.running.discard(node)
             self._finished(handle, "ok")
             return result
 

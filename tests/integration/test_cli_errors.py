@@ -6,13 +6,13 @@ import os
 import subprocess
 import sys
 
-from tests.conftest import PLAN_DATE, REPO, Home
+from tests.conftest import PLAN_DATE, REPO, Home, said
 
 
 def _assert_clean(result: subprocess.CompletedProcess[str], code: int) -> str:
     assert result.returncode == code, (result.returncode, result.stderr)
-    assert "Traceback" not in result.stderr
-    return result.stderr
+    assert "Traceback" not in said(result)
+    return said(result)
 
 
 def test_unknown_scenario_lists_the_valid_ones(home: Home) -> None:
@@ -56,7 +56,7 @@ def test_bad_date_and_bad_usage(home: Home) -> None:
 
 def test_debug_shows_the_traceback(home: Home) -> None:
     result = home.run("--scenario", "no_such_thing", "--debug")
-    assert result.returncode != 0 and "Traceback" in result.stderr
+    assert result.returncode != 0 and "Traceback" in said(result)
 
 
 def test_durability_disabled_runs_without_database_and_says_so(home: Home) -> None:
@@ -67,5 +67,5 @@ def test_durability_disabled_runs_without_database_and_says_so(home: Home) -> No
         [sys.executable, str(REPO / "main.py"), "--date", PLAN_DATE], env=env, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr
-    assert "Durability is disabled" in result.stderr
+    assert "Durability is disabled" in said(result)
     assert home.plan_json()["coverage"]["durability"].startswith("disabled")

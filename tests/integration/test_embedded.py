@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import PLAN_DATE, REPO
+from tests.conftest import PLAN_DATE, REPO, said
 
 
 def _run(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -24,13 +24,13 @@ def test_embedded_server_from_an_empty_directory(tmp_path: Path) -> None:
     try:
         first = _run(home, "--date", PLAN_DATE)
         assert first.returncode == 0, first.stderr
-        assert "Creating the embedded PostgreSQL server" in first.stderr
+        assert "Creating the embedded PostgreSQL server" in said(first)
         assert (home / ".data" / "postgres" / "PG_VERSION").exists()
         assert (home / "plans" / f"{PLAN_DATE}.json").exists()
         again = _run(home, "--date", PLAN_DATE)
         assert again.returncode == 0, again.stderr
-        assert "Creating the embedded" not in again.stderr
-        assert "already exists" in again.stderr
+        assert "Creating the embedded" not in said(again)
+        assert "already exists" in said(again)
     finally:
         stopped = _run(home, "db", "stop")
     assert stopped.returncode == 0 and "stopped" in stopped.stdout

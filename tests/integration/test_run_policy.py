@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import PLAN_DATE, Home
+from tests.conftest import PLAN_DATE, Home, said
 
 
 def test_runs_older_than_max_age_are_not_resumed(home: Home) -> None:
@@ -10,8 +10,8 @@ def test_runs_older_than_max_age_are_not_resumed(home: Home) -> None:
     home.query("UPDATE runs SET started_at = now() - interval '25 hours' RETURNING 1")
     later = home.run("--scenario", "default", "--date", "2026-11-23")
     assert later.returncode == 0, later.stderr
-    assert "Resuming" not in later.stderr
-    assert "1 unfinished run(s) older than resume.max_age_hours (24 h) were left alone" in later.stderr
+    assert "Resuming" not in said(later)
+    assert "1 unfinished run(s) older than resume.max_age_hours (24 h) were left alone" in said(later)
     statuses = sorted((r["plan_date"].isoformat(), r["status"]) for r in home.runs())
     assert statuses == [(PLAN_DATE, "failed"), ("2026-11-23", "completed")]
     status = home.run("status")
@@ -22,17 +22,23 @@ def test_run_failing_max_attempts_times_is_abandoned_and_not_retried(home: Home)
     config = (home.path / "config" / "durability_config.yaml").read_text()
     home.set_config("durability_config.yaml", config.replace("max_attempts: 5", "max_attempts: 2"))
     first = home.run("--scenario", "slack_collection_failure", "--date", PLAN_DATE)
-    assert first.returncode == 1 and "attempt 1 of 2" in first.stderr
+    assert first.returncode == 1 and "attempt 1 of 2" in said(first)
+    doomed = home.runs()[0]["thread_id"]
+
+    # The resume fails a second time: the run is abandoned and reported; the day's new run fails too.
     second = home.run("--scenario", "slack_collection_failure", "--date", PLAN_DATE)
-    assert "Recovered run" in second.stderr and "abandoned" in second.stderr
-    run = home.runs()[0]
-    assert (run["status"], run["attempts"]) == ("abandoned", 2)
-    # The abandoned run is reported, never retried: the next start plans afresh.
+    assert second.returncode == 1
+    assert f"Recovered run {doomed}: abandoned" in said(second)
+    runs = {r["thread_id"]: r for r in home.runs()}
+    assert (runs[doomed]["status"], runs[doomed]["attempts"]) == ("abandoned", 2)
+
+    # An abandoned run is never retried; the other failed run is resumed and completes.
     third = home.run("--scenario", "default", "--date", PLAN_DATE)
     assert third.returncode == 0, third.stderr
-    assert "Resuming" not in third.stderr
-    assert home.executions(run["thread_id"])["collect_slack"] == 2
-    assert [r["status"] for r in home.runs()] == ["abandoned", "completed"]
+    assert f"Resuming failed run {doomed}" not in said(third)
+    assert "Resuming failed run" in said(third)
+    assert home.executions(doomed)["collect_slack"] == 2
+    assert sorted(r["status"] for r in home.runs()) == ["abandoned", "completed"]
 
 
 def test_existing_plan_is_shown_and_new_forces_a_fresh_run(home: Home) -> None:
@@ -40,10 +46,10 @@ def test_existing_plan_is_shown_and_new_forces_a_fresh_run(home: Home) -> None:
     assert first.returncode == 0, first.stderr
     again = home.run("--scenario", "default", "--date", PLAN_DATE)
     assert again.returncode == 0
-    assert f"A completed plan for {PLAN_DATE} already exists" in again.stderr
+    assert f"A completed plan for {PLAN_DATE} already exists" in said(again)
     assert again.stdout == first.stdout
     assert len(home.runs()) == 1
     fresh = home.run("--scenario", "default", "--date", PLAN_DATE, "--new")
-    assert fresh.returncode == 0 and "already exists" not in fresh.stderr
+    assert fresh.returncode == 0 and "already exists" not in said(fresh)
     assert [r["status"] for r in home.runs()] == ["completed", "completed"]
     assert home.executions()["collect_email"] == 2
