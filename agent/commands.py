@@ -95,10 +95,16 @@ def cmd_status(settings: Settings, limit: int) -> int:
 
     if not settings.durability.enabled:
         raise UsageError("Durability is disabled (durability.enabled: false), so no runs are recorded.")
+    from agent.durability.locks import lock_holder
+
     with durable_runtime(settings) as rt:
         assert rt.store is not None
         rows = rt.store.recent(limit)
         pending = next_nodes(rt.checkpointer, [r["thread_id"] for r in rows if r["status"] != "completed"])
+        for r in rows:
+            # A 'running' row whose lock nobody holds belongs to a process that died.
+            if r["status"] == "running" and lock_holder(rt.store.db, r["thread_id"]) is None:
+                r["status"] = "crashed"
     if not rows:
         print("No runs yet. 'python main.py' starts today's.")
         return 0

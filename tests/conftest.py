@@ -103,7 +103,11 @@ class Home:
 
     def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
         with psycopg.connect(self.database_url, autocommit=True, row_factory=dict_row) as conn:
-            return conn.execute(sql, params).fetchall()
+            return conn.execute(sql, params or None).fetchall()
+
+    def execute(self, sql: str, params: tuple[Any, ...] = ()) -> None:
+        with psycopg.connect(self.database_url, autocommit=True) as conn:
+            conn.execute(sql, params or None)
 
     def executions(self, thread_id: str | None = None) -> dict[str, int]:
         """How many times each node ran (all threads, or one)."""

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from agent.durability.db import Database, embedded_url, migrate, open_database
+from agent.durability.db import APP_SCHEMA, Database, embedded_url, open_database
+from agent.durability.locks import ThreadLock
 from config.settings import Settings
 
 
@@ -24,5 +25,9 @@ def open_durable(settings: Settings, report: Callable[[str], None]) -> tuple[Dat
         url, pool_max_size=pg.pool_max_size, connect_timeout=pg.connect_timeout_seconds, embedded_dir=embedded_dir
     )
     saver = PostgresSaver(db.pool)
-    migrate(db, saver.setup)
+    # Processes starting at once on an empty database queue here instead of racing on DDL.
+    with ThreadLock(db, "daily-task-planner-schema", wait=True):
+        saver.setup()
+        with db.pool.connection() as conn:
+            conn.execute(APP_SCHEMA, prepare=False)  # several statements: not preparable
     return db, saver

@@ -20,9 +20,6 @@ from agent.errors import ConfigError, DatabaseUnavailable
 if TYPE_CHECKING:
     from psycopg_pool import ConnectionPool
 
-# Serialises schema creation between processes that start at once on an empty database.
-_MIGRATION_LOCK_KEY = 0x706C616E6E6572  # "planner"
-
 APP_SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     thread_id    text PRIMARY KEY,
@@ -145,14 +142,3 @@ def open_database(url: str, *, pool_max_size: int, connect_timeout: int, embedde
         name="planner",
     )
     return Database(url=url, pool=pool, embedded_dir=embedded_dir)
-
-
-def migrate(db: Database, checkpointer_setup: Any) -> None:
-    """Create the checkpointer's tables and ours. Idempotent; safe with concurrent starts."""
-    with db.connect_dedicated("daily-planner-migrate") as conn:
-        conn.execute("SELECT pg_advisory_lock(%s)", (_MIGRATION_LOCK_KEY,))
-        try:
-            checkpointer_setup()
-            conn.execute(APP_SCHEMA)
-        finally:
-            conn.execute("SELECT pg_advisory_unlock(%s)", (_MIGRATION_LOCK_KEY,))

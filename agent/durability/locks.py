@@ -1,4 +1,4 @@
-"""One session-level advisory lock per thread, held on a dedicated connection.
+"""Session-level advisory locks (one per thread, and a few named ones), on dedicated connections.
 
 A session lock taken on a pooled connection would stay held after the connection went
 back to the pool, so each execution opens its own connection and closes it when done.
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 from types import TracebackType
 from typing import Any
 
@@ -46,15 +47,20 @@ class ThreadLock:
     def __enter__(self) -> ThreadLock:
         # The application name tells a second process who holds the lock.
         self._conn = self.db.connect_dedicated(f"{APP_NAME_PREFIX} {owner_label()}")
-        if self.wait:
-            self._conn.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))", (self.thread_id,))
-            self.acquired = True
-            return self
+        self.acquired = self._try()
+        # Poll rather than block in pg_advisory_lock: a blocked statement holds a snapshot
+        # that another process's CREATE INDEX CONCURRENTLY (first start) would wait on.
+        while self.wait and not self.acquired:
+            time.sleep(0.1)
+            self.acquired = self._try()
+        return self
+
+    def _try(self) -> bool:
+        assert self._conn is not None
         row = self._conn.execute(
             "SELECT pg_try_advisory_lock(hashtextextended(%s, 0)) AS ok", (self.thread_id,)
         ).fetchone()
-        self.acquired = bool(row and row["ok"])
-        return self
+        return bool(row and row["ok"])
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None

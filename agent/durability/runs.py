@@ -19,6 +19,11 @@ from agent.errors import UsageError
 
 THREAD_PREFIX = "daily-task-planner-agent-"
 UNFINISHED = ("running", "failed", "interrupted")
+# The startup query. Its WHERE matches the partial index runs_unfinished_idx exactly.
+UNFINISHED_SQL = """SELECT * FROM runs
+    WHERE status IN ('running', 'failed', 'interrupted')
+      AND started_at > now() - make_interval(secs => %(secs)s)
+    ORDER BY started_at"""
 
 
 def new_thread_id(now: datetime) -> str:
@@ -105,13 +110,7 @@ class RunStore:
 
     def unfinished(self, max_age_hours: float) -> list[dict[str, Any]]:
         """Unfinished runs started within the window, oldest first (served by runs_unfinished_idx)."""
-        return self._all(
-            """SELECT * FROM runs
-               WHERE status IN ('running', 'failed', 'interrupted')
-                 AND started_at > now() - make_interval(secs => %(secs)s)
-               ORDER BY started_at""",
-            {"secs": max_age_hours * 3600},
-        )
+        return self._all(UNFINISHED_SQL, {"secs": max_age_hours * 3600})
 
     def count_stale(self, max_age_hours: float) -> int:
         row = self._one(

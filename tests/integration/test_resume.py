@@ -58,6 +58,7 @@ def test_crash_during_extraction_resumes_at_extraction(home: Home, clean_default
 
 
 def _slow_scenario(home: Home, seconds: float) -> Path:
+    """`default` with every Slack API call delayed by ``seconds``."""
     path = home.path / "slow.yaml"
     path.write_text(
         "description: default, with a slow Slack collector\nfixtures: default\nfaults:\n"
@@ -79,7 +80,7 @@ def test_two_processes_never_run_the_same_thread(home: Home) -> None:
     failed = home.run("--scenario", "slack_collection_failure", "--date", PLAN_DATE)
     assert failed.returncode == 1
     thread = _only_run(home)["thread_id"]
-    slow = str(_slow_scenario(home, 2.0))
+    slow = str(_slow_scenario(home, 0.15))  # the Slack collector makes ~20 calls: the lock is held for seconds
     # Different dates, so both processes go for the same unfinished run and then plan their own day.
     first = home.start("--scenario", slow, "--date", "2026-11-23")
     second = home.start("--scenario", slow, "--date", "2026-11-24")

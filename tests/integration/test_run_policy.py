@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from agent.durability.runs import UNFINISHED_SQL
 from tests.conftest import PLAN_DATE, Home, said
 
 
 def test_runs_older_than_max_age_are_not_resumed(home: Home) -> None:
     assert home.run("--scenario", "slack_collection_failure", "--date", PLAN_DATE).returncode == 1
-    home.query("UPDATE runs SET started_at = now() - interval '25 hours' RETURNING 1")
+    home.execute("UPDATE runs SET started_at = now() - interval '25 hours'")
     later = home.run("--scenario", "default", "--date", "2026-11-23")
     assert later.returncode == 0, later.stderr
     assert "Resuming" not in said(later)
@@ -53,3 +54,28 @@ def test_existing_plan_is_shown_and_new_forces_a_fresh_run(home: Home) -> None:
     assert fresh.returncode == 0 and "already exists" not in said(fresh)
     assert [r["status"] for r in home.runs()] == ["completed", "completed"]
     assert home.executions()["collect_email"] == 2
+
+
+def test_two_processes_starting_on_an_empty_database_both_succeed(home: Home) -> None:
+    # Schema creation (checkpointer setup() and the app tables) is serialised by a lock.
+    procs = [home.start("--scenario", "empty_day", "--date", day) for day in ("2026-11-23", "2026-11-24")]
+    results = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], results
+    assert sorted(r["status"] for r in home.runs()) == ["completed", "completed"]
+
+
+def test_finding_unfinished_runs_uses_the_partial_index_with_100k_runs(home: Home) -> None:
+    assert home.run("--scenario", "empty_day", "--date", PLAN_DATE).returncode == 0
+    home.execute(
+        """INSERT INTO runs (thread_id, plan_date, scenario, status, attempts, started_at, as_of, window_start)
+           SELECT 'bulk-' || i, DATE '2026-01-01' + (i % 300), 'default',
+                  CASE WHEN i % 100 = 0 THEN 'failed' ELSE 'completed' END, 1,
+                  now() - (i || ' minutes')::interval, now(), now()
+           FROM generate_series(1, 100000) AS i"""
+    )
+    home.execute("ANALYZE runs")
+    rows = home.query("EXPLAIN " + UNFINISHED_SQL.replace("%(secs)s", "86400"))
+    plan = "\n".join(row["QUERY PLAN"] for row in rows)
+    assert "runs_unfinished_idx" in plan, plan
+    status = home.run("status", "--limit", "3")
+    assert status.returncode == 0 and len(status.stdout.splitlines()) == 4
