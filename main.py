@@ -29,12 +29,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--scenario", metavar="NAME_OR_PATH", help="mock scenario for this run (see 'scenarios')")
     parser.add_argument("--date", metavar="YYYY-MM-DD", help="plan this date as if run at 08:00 that morning")
     parser.add_argument("--new", action="store_true", help="plan again even if a completed plan exists")
+    parser.add_argument(
+        "--since",
+        metavar="WHEN",
+        help="collect from this point for one run: a duration (2d, 36h) or an ISO date/date-time; implies --new",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.add_parser("scenarios", parents=[common], help="list the mock scenarios")
     status = commands.add_parser("status", parents=[common], help="show recent runs")
     status.add_argument("--limit", type=int, default=15, help="how many runs to show (default 15)")
     plan = commands.add_parser("plan", parents=[common], help="print a saved plan")
     plan.add_argument("plan_date", nargs="?", metavar="DATE", help="YYYY-MM-DD (default: today)")
+    auth = commands.add_parser("auth", parents=[common], help="sign in to a real account")
+    auth.add_argument("service", choices=["gmail"], help="gmail: Google's browser sign-in, read-only scope")
     db = commands.add_parser("db", parents=[common], help="manage the embedded PostgreSQL server")
     db.add_argument("action", choices=["start", "stop"], help="start it (and show where it is) or stop it")
     return parser
@@ -56,7 +63,16 @@ def dispatch(args: argparse.Namespace) -> int:
         return commands.cmd_plan(settings, args.plan_date)
     if args.command == "db":
         return commands.cmd_db(settings, args.action)
-    return commands.cmd_run(settings, scenario_name=args.scenario, plan_date=args.date, new=args.new)
+    if args.command == "auth":
+        return commands.cmd_auth(settings, args.service)
+    return commands.cmd_run(settings, scenario_name=args.scenario, plan_date=args.date, new=args.new, since=args.since)
+
+
+def _paragraph(text: str) -> str:
+    """Wrapped for the terminal; lines the message breaks on purpose (numbered steps) stay."""
+    return "\n".join(
+        textwrap.fill(line, width=100, subsequent_indent="  " if line[:1] == " " else "") for line in text.splitlines()
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -66,14 +82,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return dispatch(args)
     except RunInterrupted as exc:
-        print("\n" + textwrap.fill(f"Stopped: {exc}", width=100), file=sys.stderr, flush=True)
+        print("\n" + _paragraph(f"Stopped: {exc}"), file=sys.stderr, flush=True)
         # A node still running in a worker thread must not keep the process alive; the run is
         # already marked interrupted and its lock released.
         os._exit(exc.exit_code)
     except PlannerError as exc:
         if args.debug:
             raise
-        print("\n" + textwrap.fill(f"Error: {exc}", width=100), file=sys.stderr)
+        print("\n" + _paragraph(f"Error: {exc}"), file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("\nInterrupted.", file=sys.stderr)
@@ -81,15 +97,11 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         if args.debug:
             raise
-        print(
-            "\n"
-            + textwrap.fill(
-                f"Unexpected error: {type(exc).__name__}: {exc}. Nothing completed is lost; run again with --debug "
-                "to see the traceback, and report it if it persists.",
-                width=100,
-            ),
-            file=sys.stderr,
+        message = (
+            f"Unexpected error: {type(exc).__name__}: {exc}. Nothing completed is lost; run again with --debug "
+            "to see the traceback, and report it if it persists."
         )
+        print("\n" + _paragraph(message), file=sys.stderr)
         return 1
 
 

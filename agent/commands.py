@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from agent.daily import plan_today, run_as_of
 from agent.durability.runs import RunStore
@@ -51,9 +52,36 @@ def active_scenario(settings: Settings, override: str | None) -> Scenario | None
     return load_scenario(override or settings.mock.active_scenario)
 
 
-def cmd_run(settings: Settings, *, scenario_name: str | None, plan_date: str | None, new: bool) -> int:
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([wdhm])\s*$", re.IGNORECASE)
+_UNIT_SECONDS = {"w": 604800, "d": 86400, "h": 3600, "m": 60}
+
+
+def parse_since(text: str, as_of: datetime) -> datetime:
+    """'2d', '36h', '90m', '1w' before the run's time, or an ISO date / date-time (local when naive)."""
+    match = _DURATION.match(text)
+    if match:
+        return as_of - timedelta(seconds=float(match.group(1)) * _UNIT_SECONDS[match.group(2).lower()])
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(
+            f"--since '{text}' is neither a duration (like 2d, 36h, 90m) nor an ISO date or date-time "
+            "(like 2026-11-20 or 2026-11-20T17:00)."
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=as_of.tzinfo)
+
+
+def cmd_run(
+    settings: Settings, *, scenario_name: str | None, plan_date: str | None, new: bool, since: str | None = None
+) -> int:
     scenario = active_scenario(settings, scenario_name)
+    if scenario is None:
+        from collectors.live import check_credentials
+
+        check_credentials(settings)
     day = parse_date(plan_date) if plan_date else None
+    as_of = run_as_of(day, settings.user.tz)
+    window_start = parse_since(since, as_of) if since else None
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, abort_on_signal)
     with durable_runtime(settings) as rt:
@@ -62,7 +90,7 @@ def cmd_run(settings: Settings, *, scenario_name: str | None, plan_date: str | N
                 "Durability is disabled (durability.enabled: false): nothing is checkpointed and a failed run "
                 "cannot be resumed."
             )
-        result = plan_today(rt, scenario, as_of=run_as_of(day, settings.user.tz), new=new)
+        result = plan_today(rt, scenario, as_of=as_of, new=new or since is not None, since=window_start)
     if result.stale_runs:
         echo(
             f"{result.stale_runs} unfinished run(s) older than resume.max_age_hours "
@@ -126,6 +154,14 @@ def cmd_scenarios(settings: Settings) -> int:
         marker = "*" if name == active else " "
         print(f"{marker} {name:<26} {scenario.description}")
     print("\n* = active (config/mock_config.yaml). Use --scenario NAME for one run.")
+    return 0
+
+
+def cmd_auth(settings: Settings, service: str) -> int:
+    from collectors.live import authorize_gmail
+
+    token_file = authorize_gmail(settings)
+    print(f"Signed in to Gmail (read-only). The token is stored in {token_file}, readable only by you.")
     return 0
 
 

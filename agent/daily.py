@@ -10,8 +10,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from agent.durability.locks import ThreadLock, lock_holder
 from agent.durability.resume import Recovered, recover
 from agent.durability.runs import UNFINISHED, new_thread_id
+from agent.errors import UsageError
 from agent.output import PlanFiles
-from agent.runner import Runtime, execute
+from agent.runner import Runtime, account, execute
 from mocks.scenarios import Scenario
 
 
@@ -32,14 +33,38 @@ def run_as_of(plan_date: date | None, tz: object) -> datetime:
     return datetime.combine(plan_date, time(8, 0), tzinfo=tz)  # type: ignore[arg-type]
 
 
-def plan_today(rt: Runtime, scenario: Scenario | None, *, as_of: datetime, new: bool) -> DayResult:
+def collection_start(rt: Runtime, scenario: Scenario | None, as_of: datetime) -> datetime:
+    """Everything since the last completed run of an earlier day, at most collect.max_lookback_days back.
+
+    With no such run (the first ever, or durability off) the window is collect.lookback_hours.
+    Sources share one window, starting at the older of their marks, so neither misses anything.
+    """
+    collect = rt.settings.collect
+    first_run = as_of - timedelta(hours=collect.lookback_hours)
+    if rt.store is None:
+        return first_run
+    marks = rt.store.watermarks(account(scenario), as_of.date())
+    enabled = [
+        s
+        for s, on in (("email", rt.settings.sources.gmail.enabled), ("slack", rt.settings.sources.slack.enabled))
+        if on
+    ]
+    if not enabled or any(source not in marks for source in enabled):
+        return first_run
+    oldest = min(marks[source] for source in enabled)
+    return max(oldest, as_of - timedelta(days=collect.max_lookback_days))
+
+
+def plan_today(
+    rt: Runtime, scenario: Scenario | None, *, as_of: datetime, new: bool, since: datetime | None = None
+) -> DayResult:
     settings = rt.settings
     plan_date = as_of.date()
     files = PlanFiles(settings.plans_dir)
     result = DayResult(plan_date=plan_date, thread_id=None, markdown=None)
     store = rt.store
     if store is None:
-        return _new_run(rt, scenario, as_of, result)
+        return _new_run(rt, scenario, as_of, result, since)
     if settings.resume.auto_resume:
         result.recovered = recover(rt, scenario)
     result.stale_runs = store.count_stale(settings.resume.max_age_hours)
@@ -52,7 +77,7 @@ def plan_today(rt: Runtime, scenario: Scenario | None, *, as_of: datetime, new: 
             result.thread_id, result.markdown = done["thread_id"], markdown
             result.already_planned = not any(r.thread_id == done["thread_id"] for r in result.recovered)
             return result
-        return _new_run(rt, scenario, as_of, result)
+        return _new_run(rt, scenario, as_of, result, since)
 
 
 @contextmanager
@@ -78,10 +103,16 @@ def _wait_for_same_day_runs(rt: Runtime, result: DayResult) -> None:
                 pass
 
 
-def _new_run(rt: Runtime, scenario: Scenario | None, as_of: datetime, result: DayResult) -> DayResult:
+def _new_run(
+    rt: Runtime, scenario: Scenario | None, as_of: datetime, result: DayResult, since: datetime | None
+) -> DayResult:
     settings, store, plan_date = rt.settings, rt.store, result.plan_date
-
-    since = as_of - timedelta(hours=settings.collect.lookback_hours)
+    since = since or collection_start(rt, scenario, as_of)
+    if since >= as_of:
+        raise UsageError(
+            f"The collection window would start at {since:%Y-%m-%d %H:%M}, after the run's time. "
+            "Give --since a moment before it."
+        )
     row = {
         "plan_date": plan_date,
         "as_of": as_of.astimezone(UTC),

@@ -39,17 +39,24 @@ class GraphDeps:
     scenario: str
     durability: str
 
+    @property
+    def enabled_sources(self) -> tuple[str, ...]:
+        return tuple(name for name, c in (("email", self.email), ("slack", self.slack)) if c is not None)
+
 
 def build_graph(deps: GraphDeps) -> StateGraph:
     track = deps.tracker.track
-    enabled = tuple(name for name, c in (("email", deps.email), ("slack", deps.slack)) if c is not None)
     nodes: dict[str, Callable[[PlannerState], dict[str, Any]]] = {
         "collect_email": make_collect_node("email", deps.email),
         "collect_slack": make_collect_node("slack", deps.slack),
         "extract_tasks": make_extract_node(deps.extractor),
         "plan_day": make_plan_node(deps.planner),
         "write_plan": make_write_node(
-            deps.files, deps.tracker, scenario=deps.scenario, durability=deps.durability, enabled_sources=enabled
+            deps.files,
+            deps.tracker,
+            scenario=deps.scenario,
+            durability=deps.durability,
+            enabled_sources=deps.enabled_sources,
         ),
     }
     graph = StateGraph(PlannerState)

@@ -108,8 +108,15 @@ def execute(
     if not outputs:  # every node restored from checkpoints: the run had already finished
         state = graph.get_state(config).values if rt.checkpointer is not None else {}
         outputs = state.get("outputs", {})
-    _record(rt, thread_id, "completed", None, None)
+    if rt.store is not None:
+        # The plan is written: only now do its sources' watermarks move.
+        rt.store.complete(thread_id, account=account(scenario), sources=deps.enabled_sources)
     return RunOutcome(thread_id=thread_id, outputs=outputs)
+
+
+def account(scenario: Scenario | None) -> str:
+    """Whose watermarks a run moves: mock replays never move the real accounts' marks."""
+    return "live" if scenario is None else "mock"
 
 
 # The execution in progress, for the signal handler. One at a time per process.

@@ -8,7 +8,7 @@ from typing import Any
 
 from langgraph.types import RetryPolicy
 
-from agent.errors import ConfigError, TransientSourceError
+from agent.errors import TransientSourceError
 from agent.graph import GraphDeps
 from agent.nodes.tracking import ExecutionTracker
 from agent.output import PlanFiles
@@ -57,31 +57,46 @@ def build_deps(
     """``scenario`` None means real accounts (mock.enabled: false)."""
     from agent.extractor import RuleBasedExtractor
     from agent.planner import plan_day
-
-    if scenario is None:
-        raise ConfigError(
-            "mock.enabled is false in config/mock_config.yaml, but this version reads only the mock scenarios: "
-            "real Gmail and Slack collectors are not built yet. Set mock.enabled: true."
-        )
     from collectors.gmail import GmailCollector
     from collectors.slack import SlackCollector
-    from mocks.clients import MockGmailClient, MockSlackClient
-    from mocks.fixtures import load_fixture_set
-    from mocks.scenarios import FIXTURES_DIR
 
-    faults = FaultInjector(list(scenario.faults), tracker.attempt)
+    gmail, slack = settings.sources.gmail, settings.sources.slack
+    faults = FaultInjector(list(scenario.faults) if scenario else [], tracker.attempt)
+    if scenario is None:
+        from collectors import live
 
-    @cache
-    def fixtures() -> Any:
-        return load_fixture_set(scenario.fixtures, base_dir=FIXTURES_DIR, now=as_of)
+        gmail_client: Any = _Lazy(lambda: live.gmail_client(settings))
+        slack_client: Any = _Lazy(lambda: live.slack_client(settings))
+    else:
+        from mocks.clients import MockGmailClient, MockSlackClient
+        from mocks.fixtures import load_fixture_set
+        from mocks.scenarios import FIXTURES_DIR
+
+        @cache
+        def fixtures() -> Any:
+            return load_fixture_set(
+                scenario.fixtures, base_dir=FIXTURES_DIR, now=as_of, shift=scenario.shift_timestamps
+            )
+
+        gmail_client = _Lazy(lambda: MockGmailClient(fixtures()))
+        slack_client = _Lazy(lambda: MockSlackClient(fixtures()))
 
     max_chars = settings.collect.max_text_chars
-    gmail = faults.wrap("collect_email", _Lazy(lambda: MockGmailClient(fixtures())))
-    slack = faults.wrap("collect_slack", _Lazy(lambda: MockSlackClient(fixtures())))
     planner_settings, tz = settings.planner, settings.user.tz
     return GraphDeps(
-        email=GmailCollector(gmail, max_chars=max_chars),
-        slack=SlackCollector(slack, max_chars=max_chars),
+        email=GmailCollector(
+            faults.wrap("collect_email", gmail_client),
+            max_chars=max_chars,
+            query_filter=gmail.query_filter,
+            max_messages=gmail.max_messages,
+        )
+        if gmail.enabled
+        else None,
+        slack=SlackCollector(
+            faults.wrap("collect_slack", slack_client), max_chars=max_chars, max_threads=slack.max_threads
+        )
+        if slack.enabled
+        else None,
         extractor=faults.wrap("extract_tasks", RuleBasedExtractor(settings.user)),
         planner=faults.wrap(
             "plan_day", lambda tasks, day: plan_day(tasks, settings=planner_settings, plan_date=day, tz=tz)
@@ -89,6 +104,6 @@ def build_deps(
         files=faults.wrap("write_plan", PlanFiles(settings.plans_dir)),
         tracker=tracker,
         retry=retry_policy(settings),
-        scenario=scenario.name,
+        scenario=scenario.name if scenario else "live",
         durability=durability_label(settings),
     )

@@ -21,10 +21,18 @@ BATCH_SIZE = 100  # users.messages.get calls per batch request, Gmail's document
 class GmailCollector:
     source = "email"
 
-    def __init__(self, client: GmailClient, *, max_chars: int, query_filter: str = DEFAULT_QUERY_FILTER) -> None:
+    def __init__(
+        self,
+        client: GmailClient,
+        *,
+        max_chars: int,
+        query_filter: str = DEFAULT_QUERY_FILTER,
+        max_messages: int | None = None,
+    ) -> None:
         self.client = client
         self.max_chars = max_chars
         self.query_filter = query_filter
+        self.max_messages = max_messages
 
     def query(self, window: Window) -> str:
         # Gmail's after:/before: take whole seconds; one extra second keeps ``until`` itself
@@ -42,6 +50,12 @@ class GmailCollector:
         ids = list(dict.fromkeys(self.client.list_message_ids(self.query(window))))
         fetched = 0
         skipped: Counter[str] = Counter()
+        if self.max_messages is not None and len(ids) > self.max_messages:
+            # messages.list returns newest first: the cap keeps the newest and says how many it left.
+            skipped[f"over the per-run cap of {self.max_messages} (sources.gmail.max_messages)"] = (
+                len(ids) - self.max_messages
+            )
+            ids = ids[: self.max_messages]
         by_id: dict[str, Message] = {}
         for resource in self._resources(ids):
             fetched += 1

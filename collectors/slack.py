@@ -60,10 +60,15 @@ class _UserNames:
 class SlackCollector:
     source = "slack"
 
-    def __init__(self, client: SlackClient, *, max_chars: int, max_threads: int = 200) -> None:
+    def __init__(
+        self, client: SlackClient, *, max_chars: int, max_threads: int = 200, thread_lookback_days: float = 4
+    ) -> None:
         self.client = client
         self.max_chars = max_chars
         self.max_threads = max_threads
+        # New replies often land in threads started before the window; their parents are read
+        # from this far back only to find those threads, never planned again themselves.
+        self.thread_lookback = thread_lookback_days * 86400
 
     def collect(self, window: Window) -> SourceResult:
         """Messages with since < ts <= until from all conversations and their threads."""
@@ -105,7 +110,8 @@ class SlackCollector:
 
         for channel in self.client.conversations():
             channel_id = str(channel.get("id") or "")
-            history = take(self.client.history(channel_id, since, until), channel)
+            history = list(self.client.history(channel_id, since - self.thread_lookback, until))
+            take((raw for raw in history if not raw.get("ts") or _seconds(raw.get("ts")) > since), channel)
             for raw in history:
                 if not raw.get("reply_count") or _seconds(raw.get("latest_reply")) <= since:
                     continue

@@ -94,7 +94,8 @@ class UserSettings(_Section):
 
 
 class CollectSettings(_Section):
-    lookback_hours: float = Field(24, gt=0, le=24 * 14)
+    lookback_hours: float = Field(24, gt=0, le=24 * 14)  # the first run's window (no watermark yet)
+    max_lookback_days: float = Field(4, gt=0, le=60)  # a window since the last run never reaches further
     max_text_chars: int = Field(2000, ge=200, le=100_000)
 
 
@@ -124,6 +125,28 @@ class PlannerFile(_Section):
     output: OutputSettings = OutputSettings()
 
 
+# --- sources_config.yaml -----------------------------------------------------------
+
+
+class GmailSettings(_Section):
+    enabled: bool = True
+    credentials_file: str = "credentials.json"  # OAuth client of type "Desktop app", from Google Cloud
+    token_file: str | None = None  # default: <user config dir>/daily-task-planner/google_token.json
+    query_filter: str = "-category:promotions -category:social -in:sent -in:drafts -in:spam -in:trash"
+    max_messages: int = Field(3000, ge=1, le=100_000)
+
+
+class SlackSettings(_Section):
+    enabled: bool = True
+    channels: tuple[str, ...] = ()  # ids or names; empty = every channel you are in, plus DMs
+    max_threads: int = Field(200, ge=0, le=10_000)
+
+
+class SourcesFile(_Section):
+    gmail: GmailSettings = GmailSettings()
+    slack: SlackSettings = SlackSettings()
+
+
 # --- the whole --------------------------------------------------------------------
 
 
@@ -138,6 +161,7 @@ class Settings(BaseModel):
     durability_file: DurabilityFile
     mock: MockFile
     planner_file: PlannerFile
+    sources: SourcesFile
 
     @property
     def postgres(self) -> PostgresSettings:
@@ -180,6 +204,7 @@ FILES: dict[str, type[_Section]] = {
     "durability_config.yaml": DurabilityFile,
     "mock_config.yaml": MockFile,
     "planner_config.yaml": PlannerFile,
+    "sources_config.yaml": SourcesFile,
 }
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -250,4 +275,5 @@ def load_settings(home: Path, config_dir: Path | None = None) -> Settings:
         durability_file=durability_file,
         mock=sections["mock_config.yaml"],
         planner_file=sections["planner_config.yaml"],
+        sources=sections["sources_config.yaml"],
     )

@@ -35,8 +35,11 @@ class FixtureSet:
     shift_seconds: int = 0  # what the loader added to every stored timestamp (Slack ids change with it)
 
 
-def load_fixture_set(spec: str, *, base_dir: Path, now: datetime) -> FixtureSet:
-    """Load a fixture directory (name under ``base_dir`` or a path) or ``generated:<name>``."""
+def load_fixture_set(spec: str, *, base_dir: Path, now: datetime, shift: bool = True) -> FixtureSet:
+    """Load a fixture directory (name under ``base_dir`` or a path) or ``generated:<name>``.
+
+    ``shift`` False keeps the stored timestamps, for scenarios replaying fixed dates.
+    """
     if spec.startswith(GENERATED_PREFIX):
         from mocks import generate  # generated sets are only needed by load tests
 
@@ -54,7 +57,7 @@ def load_fixture_set(spec: str, *, base_dir: Path, now: datetime) -> FixtureSet:
     fixtures.slack_conversations = slack.get("conversations") or []
     fixtures.slack_history = slack.get("history") or {}
     fixtures.slack_replies = slack.get("replies") or {}
-    fixtures.shift_seconds = shift_to(fixtures, now)
+    fixtures.shift_seconds = shift_to(fixtures, now) if shift else 0
     return fixtures
 
 

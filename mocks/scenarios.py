@@ -22,6 +22,9 @@ class _ScenarioFile(BaseModel):
     description: str
     fixtures: str  # a directory under mocks/fixtures, a path, or "generated:<name>"
     faults: tuple[Fault, ...] = ()
+    # False keeps the fixtures' stored dates instead of moving the newest message to just before
+    # the run's time: consecutive --date runs then see each message exactly once.
+    shift_timestamps: bool = True
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,7 @@ class Scenario:
     description: str
     fixtures: str
     faults: tuple[Fault, ...]
+    shift_timestamps: bool = True
 
 
 def available() -> list[str]:
@@ -67,4 +71,11 @@ def load_scenario(name_or_path: str) -> Scenario:
             raise ConfigError(f"Scenario file {path}: fixtures directory '{fixtures}' does not exist.")
         fixtures = str(fixture_dir)
     name = path.stem if path.parent == SCENARIOS_DIR else str(path)
-    return Scenario(name=name, path=path, description=parsed.description, fixtures=fixtures, faults=parsed.faults)
+    return Scenario(
+        name=name,
+        path=path,
+        description=parsed.description,
+        fixtures=fixtures,
+        faults=parsed.faults,
+        shift_timestamps=parsed.shift_timestamps,
+    )

@@ -57,6 +57,19 @@ CREATE TABLE IF NOT EXISTS node_executions (
     outcome      text
 );
 CREATE INDEX IF NOT EXISTS node_executions_thread_idx ON node_executions (thread_id, id);
+
+-- Per source, the point up to which messages were planned, by the plan date that did it.
+-- A run collects from the latest mark of an earlier day, so re-planning a day (--new)
+-- keeps that day's window. Written only together with a run's 'completed' status.
+CREATE TABLE IF NOT EXISTS watermarks (
+    account        text NOT NULL,  -- 'mock' or 'live': replays never move the real mark
+    source         text NOT NULL,
+    plan_date      date NOT NULL,
+    planned_until  timestamptz NOT NULL,
+    thread_id      text NOT NULL,
+    updated_at     timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (account, source, plan_date)
+);
 """
 
 

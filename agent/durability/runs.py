@@ -76,6 +76,34 @@ class RunStore:
                 (status, error, node, finished, thread_id),
             )
 
+    def complete(self, thread_id: str, *, account: str, sources: tuple[str, ...]) -> None:
+        """Mark the run completed and advance its sources' watermarks, in one transaction."""
+        with self.db.pool.connection() as conn, conn.transaction():
+            row = conn.execute(
+                """UPDATE runs SET status = 'completed', last_error = NULL, failed_node = NULL,
+                          updated_at = now(), finished_at = now()
+                   WHERE thread_id = %s RETURNING plan_date, as_of""",
+                (thread_id,),
+            ).fetchone()
+            for source in sources:
+                conn.execute(
+                    """INSERT INTO watermarks (account, source, plan_date, planned_until, thread_id)
+                       VALUES (%s, %s, %s, %s, %s)
+                       ON CONFLICT (account, source, plan_date) DO UPDATE
+                       SET planned_until = GREATEST(watermarks.planned_until, EXCLUDED.planned_until),
+                           thread_id = EXCLUDED.thread_id, updated_at = now()""",
+                    (account, source, row["plan_date"], row["as_of"], thread_id),
+                )
+
+    def watermarks(self, account: str, before: date) -> dict[str, datetime]:
+        """Per source, how far messages were planned by runs for days before ``before``."""
+        rows = self._all(
+            """SELECT source, max(planned_until) AS until FROM watermarks
+               WHERE account = %(a)s AND plan_date < %(d)s GROUP BY source""",
+            {"a": account, "d": before},
+        )
+        return {r["source"]: r["until"] for r in rows}
+
     def mark_interrupted(self, thread_id: str, node: str | None, reason: str) -> None:
         """Called from a signal handler: uses its own connection, as the pool may be mid-query."""
         with psycopg.connect(self.db.url, autocommit=True, connect_timeout=5) as conn:

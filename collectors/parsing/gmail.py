@@ -152,8 +152,10 @@ class _Walk:
             if not found:
                 return None
             if mime == "multipart/alternative":
-                # Same content twice: take plain text if any, else the HTML (converted later, once).
-                return next((b for b in found if not b.is_html), found[0])
+                # Same content twice: take plain text if it says anything, else the HTML (converted
+                # later, once). Some mail-merge tools send a blank text/plain beside the real HTML.
+                plain = next((b for b in found if not b.is_html and b.text.strip()), None)
+                return plain or next((b for b in found if b.is_html), found[0])
             if len(found) == 1:
                 return found[0]
             # mixed/related/...: several inline parts are all body (e.g. text + forwarded text).
@@ -347,6 +349,8 @@ def parse_gmail_message(resource: dict, *, max_chars: int) -> Message:
     if body is None:
         raise SkipItem("undecodable body" if walk.undecodable else "no text body")
     text = cap_text(clean_text(strip_quotes_and_signature(clean_text(body.plain()))), max_chars)
+    if not text:
+        raise SkipItem("empty message")  # e.g. a reply that only quotes: nothing to plan from
 
     return Message(
         id=f"email:{gmail_id}",
