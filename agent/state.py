@@ -25,7 +25,7 @@ class TimeRange(TypedDict):
     end: str
 
 
-class Task(TypedDict):
+class _TaskBase(TypedDict):
     id: str  # stable: derived from the sorted source ids
     title: str
     requester: str
@@ -37,10 +37,42 @@ class Task(TypedDict):
     scheduled: TimeRange | None
 
 
+class Task(_TaskBase, total=False):
+    carried_from: str | None  # ISO date of the plan that first listed it; None when new today
+    age_days: int  # days since it was first planned (0 = new)
+    confidence: float  # 0..1; the LLM's, or the rule-based extractor's own estimate
+
+
+class Meeting(TypedDict):
+    """A calendar event the planner treats as fixed."""
+
+    id: str
+    title: str
+    start: str  # ISO 8601 with offset
+    end: str
+    all_day: bool
+    link: str
+
+
+class DigestItem(TypedDict):
+    """A notable message that is not a task: incidents, decisions, announcements, replies."""
+
+    kind: Literal["incident", "decision", "announcement", "reply"]
+    text: str  # one line
+    link: str
+    source_id: str
+
+
+class ClosedTask(TypedDict):
+    task_id: str
+    title: str
+    reason: str  # e.g. "you replied in the email thread on Thu 19 Nov"
+
+
 class Block(TypedDict):
     start: str
     end: str
-    kind: Literal["task", "lunch"]
+    kind: Literal["task", "lunch", "meeting"]
     task_id: str | None
     title: str
 
@@ -50,7 +82,7 @@ class Unscheduled(TypedDict):
     reason: str
 
 
-class Plan(TypedDict):
+class _PlanBase(TypedDict):
     date: str
     timezone: str
     workday: TimeRange
@@ -61,6 +93,13 @@ class Plan(TypedDict):
     planned_minutes: int
 
 
+class Plan(_PlanBase, total=False):
+    meetings: list[Meeting]  # the day's fixed events
+    effort_minutes: int  # total estimate of all tasks, to compare with the free time
+    digest: list[DigestItem]  # "Worth knowing", at most 10, most important first
+    closed: list[ClosedTask]  # tasks closed automatically since the last plan
+
+
 class SourceCoverage(TypedDict):
     status: Literal["collected", "disabled"]
     fetched: int  # items the API returned
@@ -68,7 +107,17 @@ class SourceCoverage(TypedDict):
     skipped: dict[str, int]  # reason -> count
 
 
-class Coverage(TypedDict):
+class ExtractionReport(TypedDict):
+    method: Literal["rules", "llm"]
+    model: str | None
+    calls: int  # model calls made by this run
+    input_tokens: int
+    output_tokens: int
+    cache_hits: int  # messages answered from the cache instead of the model
+    fallback_messages: int  # messages the rule-based extractor handled after the model failed
+
+
+class Coverage(TypedDict, total=False):
     """What the plan is based on; rendered as the plan's opening header."""
 
     scenario: str  # mock scenario name, or "live" for real accounts
@@ -79,6 +128,8 @@ class Coverage(TypedDict):
     resumed_steps: list[str]  # human sentences, e.g. "collect_slack failed in attempt 1, completed in attempt 2"
     retried_steps: list[str]  # e.g. "collect_slack retried 2 times after transient errors"
     notes: list[str]
+    extraction: ExtractionReport
+    calendar: SourceCoverage
 
 
 class RunInput(TypedDict):
@@ -90,6 +141,8 @@ class RunInput(TypedDict):
 class PlannerState(RunInput, total=False):
     email: SourceResult
     slack: SourceResult
+    calendar: list[Meeting]
     tasks: list[Task]
+    extraction: ExtractionReport
     plan: Plan
     outputs: dict[str, str]  # "markdown"/"json" -> written file path

@@ -106,12 +106,37 @@ class PlannerSettings(_Section):
     lunch_minutes: int = Field(45, ge=0, le=180)
     min_block_minutes: int = Field(25, ge=5, le=240)
     default_estimate_minutes: int = Field(30, ge=5, le=480)
+    buffer_after_meetings_minutes: int = Field(5, ge=0, le=60)
+    focus_blocks: bool = True  # put long tasks (>= focus_min_minutes) in the morning
+    focus_min_minutes: int = Field(60, ge=15, le=480)
 
     @model_validator(mode="after")
     def _ordered(self) -> PlannerSettings:
         if not self.workday_start < self.workday_end:
             raise ValueError("workday_start must be earlier than workday_end")
         return self
+
+
+class LlmSettings(_Section):
+    """An OpenAI-compatible chat model for extraction (OpenAI, Ollama, vLLM, LM Studio...)."""
+
+    enabled: bool | None = None  # None: on when OPENAI_API_KEY is set
+    model: str = "gpt-4o-mini"
+    base_url: str | None = None  # e.g. http://localhost:11434/v1 for Ollama
+    api_key_env: str = "OPENAI_API_KEY"  # the key is read from this variable, never from a file here
+    timeout_seconds: float = Field(60, gt=0, le=600)
+    max_retries: int = Field(2, ge=0, le=10)
+    batch_size: int = Field(20, ge=1, le=200)
+    fallback_to_rules: bool = True  # when the model keeps failing; false fails the node (resumable)
+
+    @property
+    def active(self) -> bool:
+        return self.enabled if self.enabled is not None else bool(os.environ.get(self.api_key_env))
+
+
+class CalendarSettings(_Section):
+    enabled: bool = True
+    calendar_id: str = "primary"
 
 
 class OutputSettings(_Section):
@@ -122,6 +147,7 @@ class PlannerFile(_Section):
     user: UserSettings = UserSettings()
     collect: CollectSettings = CollectSettings()
     planner: PlannerSettings = PlannerSettings()
+    llm: LlmSettings = LlmSettings()
     output: OutputSettings = OutputSettings()
 
 
@@ -145,6 +171,7 @@ class SlackSettings(_Section):
 class SourcesFile(_Section):
     gmail: GmailSettings = GmailSettings()
     slack: SlackSettings = SlackSettings()
+    calendar: CalendarSettings = CalendarSettings()
 
 
 # --- the whole --------------------------------------------------------------------
@@ -190,6 +217,10 @@ class Settings(BaseModel):
     @property
     def planner(self) -> PlannerSettings:
         return self.planner_file.planner
+
+    @property
+    def llm(self) -> LlmSettings:
+        return self.planner_file.llm
 
     @property
     def plans_dir(self) -> Path:

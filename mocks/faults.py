@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from agent.errors import SourceError, TransientSourceError
 
-NODES = ("collect_email", "collect_slack", "extract_tasks", "plan_day", "write_plan")
+NODES = ("collect_email", "collect_slack", "collect_calendar", "extract_tasks", "plan_day", "write_plan")
 
 
 class Fault(BaseModel):
@@ -33,7 +33,7 @@ class Fault(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    node: Literal["collect_email", "collect_slack", "extract_tasks", "plan_day", "write_plan"]
+    node: Literal["collect_email", "collect_slack", "collect_calendar", "extract_tasks", "plan_day", "write_plan"]
     kind: Literal["error", "transient", "crash", "latency"]
     message: str = "injected failure"
     times: int = Field(1, ge=1)
