@@ -40,6 +40,13 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--limit", type=int, default=15, help="how many runs to show (default 15)")
     plan = commands.add_parser("plan", parents=[common], help="print a saved plan")
     plan.add_argument("plan_date", nargs="?", metavar="DATE", help="YYYY-MM-DD (default: today)")
+    commands.add_parser("tasks", parents=[common], help="list open tasks")
+    for name, what in (("done", "mark a task done"), ("drop", "drop a task")):
+        cmd = commands.add_parser(name, parents=[common], help=what)
+        cmd.add_argument("task_id", metavar="TASK_ID", help="the task's id, or a unique prefix of it")
+    snooze = commands.add_parser("snooze", parents=[common], help="hide a task until a date")
+    snooze.add_argument("task_id", metavar="TASK_ID", help="the task's id, or a unique prefix of it")
+    snooze.add_argument("--until", required=True, metavar="YYYY-MM-DD", help="show it again from this date")
     auth = commands.add_parser("auth", parents=[common], help="sign in to a real account")
     auth.add_argument("service", choices=["gmail"], help="gmail: Google's browser sign-in, read-only scope")
     db = commands.add_parser("db", parents=[common], help="manage the embedded PostgreSQL server")
@@ -48,9 +55,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def dispatch(args: argparse.Namespace) -> int:
-    from dotenv import load_dotenv
+    env_file = HOME / ".env"
+    if env_file.exists():  # secrets stay in the environment or .env; skip the import when there is none
+        from dotenv import load_dotenv
 
-    load_dotenv(HOME / ".env", override=False)  # secrets stay in the environment or .env
+        load_dotenv(env_file, override=False)
     from agent import commands
     from config.settings import load_settings
 
@@ -63,6 +72,11 @@ def dispatch(args: argparse.Namespace) -> int:
         return commands.cmd_plan(settings, args.plan_date)
     if args.command == "db":
         return commands.cmd_db(settings, args.action)
+    if args.command == "tasks":
+        return commands.cmd_tasks(settings)
+    if args.command in ("done", "drop", "snooze"):
+        status = {"done": "done", "drop": "dropped", "snooze": "snoozed"}[args.command]
+        return commands.cmd_task_status(settings, args.task_id, status, getattr(args, "until", None))
     if args.command == "auth":
         return commands.cmd_auth(settings, args.service)
     return commands.cmd_run(settings, scenario_name=args.scenario, plan_date=args.date, new=args.new, since=args.since)

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from agent.daily import plan_today, run_as_of
 from agent.durability.runs import RunStore
@@ -17,6 +18,9 @@ from agent.output import PlanFiles
 from agent.runner import Runtime, abort_on_signal
 from config.settings import Settings
 from mocks.scenarios import Scenario, available, load_scenario
+
+if TYPE_CHECKING:
+    from agent.durability.tasks import TaskStore
 
 
 def echo(message: str = "") -> None:
@@ -157,11 +161,58 @@ def cmd_scenarios(settings: Settings) -> int:
     return 0
 
 
+def _task_store(rt: Runtime) -> TaskStore:
+    from agent.durability.tasks import TaskStore
+
+    assert rt.store is not None
+    return TaskStore(rt.store.db, "mock" if rt.settings.mock.enabled else "live")
+
+
+def cmd_tasks(settings: Settings) -> int:
+    """List open (and snoozed) tasks."""
+    if not settings.durability.enabled:
+        raise UsageError("Durability is disabled (durability.enabled: false), so tasks are not kept across days.")
+    today = run_as_of(None, settings.user.tz).date()
+    with durable_runtime(settings) as rt:
+        rows = _task_store(rt).open_tasks()
+    if not rows:
+        print("No open tasks. 'python main.py' plans today.")
+        return 0
+    print(f"{'ID':<12} {'PRI':<3} {'DUE':<10} {'AGE':>4}  {'STATUS':<17} TASK")
+    for row in rows:
+        task = row["task"]
+        status = f"snoozed to {row['snoozed_until']}" if row["status"] == "snoozed" else "open"
+        age = (today - row["first_planned"]).days
+        print(
+            f"{row['id']:<12} {task['priority']:<3} {task.get('due') or '-':<10} {age:>3}d  {status:<17} "
+            f"{task['title']} ({task['requester']})"
+        )
+    return 0
+
+
+def cmd_task_status(settings: Settings, prefix: str, status: str, until: str | None = None) -> int:
+    """done / drop / snooze one task, found by a unique id prefix."""
+    if not settings.durability.enabled:
+        raise UsageError("Durability is disabled (durability.enabled: false), so tasks are not kept across days.")
+    day = parse_date(until) if until else None
+    if status == "snoozed" and (day is None or day <= run_as_of(None, settings.user.tz).date()):
+        raise UsageError("snooze needs --until with a date after today, for example --until 2026-11-30.")
+    with durable_runtime(settings) as rt:
+        store = _task_store(rt)
+        row = store.resolve(prefix)
+        store.set_status(
+            row["id"], status, until=day, reason=f"marked {status} by you" if status != "snoozed" else None
+        )
+    what = {"done": "Done", "dropped": "Dropped", "snoozed": f"Snoozed until {day}"}[status]
+    print(f"{what}: {row['task']['title']} ({row['id']}).")
+    return 0
+
+
 def cmd_auth(settings: Settings, service: str) -> int:
     from collectors.live import authorize_gmail
 
     token_file = authorize_gmail(settings)
-    print(f"Signed in to Gmail (read-only). The token is stored in {token_file}, readable only by you.")
+    print(f"Signed in to Google (read-only: Gmail and Calendar). The token is in {token_file}, readable only by you.")
     return 0
 
 

@@ -7,7 +7,15 @@ from typing import Any
 
 from agent.state import Coverage, PlannerState, SourceCoverage
 
-NODE_ORDER = ("collect_email", "collect_slack", "extract_tasks", "plan_day", "write_plan")
+NODE_ORDER = (
+    "collect_email",
+    "collect_slack",
+    "collect_calendar",
+    "extract_tasks",
+    "track_tasks",
+    "plan_day",
+    "write_plan",
+)
 
 
 def _failed(outcome: str | None) -> bool:
@@ -72,7 +80,7 @@ def build_coverage(
     notes: list[str] = []
     if not any(s["messages"] for s in sources.values()):
         notes.append("no messages in the window: nothing to extract")
-    return {
+    coverage: Coverage = {
         "scenario": scenario,
         "window": {"start": state["since"], "end": state["now"]},
         "sources": sources,
@@ -82,3 +90,8 @@ def build_coverage(
         "retried_steps": retried,
         "notes": notes,
     }
+    if "calendar" in state:
+        coverage["calendar"] = state["calendar"]["coverage"]
+    if "extraction" in state:
+        coverage["extraction"] = state["extraction"]
+    return coverage

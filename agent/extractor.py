@@ -16,8 +16,10 @@ from agent.extract.priority import estimate_minutes, prioritize, urgency
 from agent.extract.rules import (
     Addressee,
     addressing,
+    is_aside,
     is_closing,
     is_noise,
+    is_nudge,
     might_close,
     reports_done,
     request_sentence,
@@ -35,7 +37,7 @@ DEFAULT_ESTIMATE_MINUTES = 30
 _ONE_SECOND = timedelta(seconds=1)
 _PRIORITY_RANK = {"P0": 0, "P1": 1, "P2": 2, "P3": 3}
 _URGENCY_RANK = {"outage": 0, "urgent": 1, None: 2, "not urgent": 3}
-_ADDRESSING_RANK = {"dm": 0, "direct": 1, "mention": 2, "group": 3, "cc": 4, "list": 5, "broadcast": 6}
+_ADDRESSING_RANK = {"dm": 0, "direct": 1, "mention": 2, "group": 3, "thread": 3, "cc": 4, "list": 5, "broadcast": 6}
 
 
 def task_id(message_ids: list[str]) -> str:
@@ -61,6 +63,7 @@ class RuleBasedExtractor:
             now = now.replace(tzinfo=self._tz)  # a naive "now" is read as the user's local time
         candidates: list[Candidate] = []
         replies: list[tuple[Message, datetime]] = []
+        my_threads: set[str] = set()  # Slack threads the user started: replies there are for the user
         # Sorting first makes every later step independent of the order the collectors returned.
         for message in sorted(messages, key=lambda m: (m["timestamp"], m["id"])):
             sent = datetime.fromisoformat(message["timestamp"])
@@ -68,8 +71,10 @@ class RuleBasedExtractor:
                 continue
             replies.append((message, sent))  # the user's own "done" can close a request too
             if sent_by_user(message, self._me):
+                if message["source"] == "slack" and message["thread"] == message["source_id"]:
+                    my_threads.add(message["thread"])
                 continue
-            candidate = self._candidate(message, sent)
+            candidate = self._candidate(message, sent, in_my_thread=message["thread"] in my_threads)
             if candidate is not None:
                 candidates.append(candidate)
         open_requests = drop_closed(candidates, self._closures(candidates, replies))
@@ -103,9 +108,9 @@ class RuleBasedExtractor:
                 closures.append(Closure(None, keys, sent))
         return closures
 
-    def _candidate(self, message: Message, sent: datetime) -> Candidate | None:
+    def _candidate(self, message: Message, sent: datetime, *, in_my_thread: bool = False) -> Candidate | None:
         low = message["text"].lower()
-        how = addressing(message, self._me, low)
+        how = addressing(message, self._me, low, in_my_thread=in_my_thread)
         if how is None or is_noise(message, low) is not None:
             return None
         parts = sentences(message["text"])
@@ -117,7 +122,10 @@ class RuleBasedExtractor:
             return None
         local = sent.astimezone(self._tz)
         # The request sentence names its own deadline most often; otherwise look at the rest, then the subject.
-        due = find_due(ask, local) or find_due(message["text"], local)
+        # Asides are skipped: in "I'll review it tonight. Can you send me the link?" tonight is the sender's.
+        # So are sentences that speak to someone else: in "Marco, review it by Tuesday. Alex, add X" Tuesday is Marco's.
+        rest = [p for p in parts if not is_aside(p) and not self._me.speaks_to_other(p)]
+        due = find_due(ask, local) or find_due("\n".join(rest), local)
         if due is None and message["source"] == "email":
             due = find_due(message["subject"], local)
         title = make_title(
@@ -133,6 +141,7 @@ class RuleBasedExtractor:
             due=due,
             urgency=urgency(low + "\n" + message["subject"].lower()),
             addressing=how,
+            nudge=is_nudge(ask),
         )
 
     def _task(self, group: list[Candidate], plan_date: date) -> Task:

@@ -1,38 +1,46 @@
 """The planner graph: nodes and edges only. Dependencies come in as arguments.
 
-    START ─┬─ collect_email ─┐
-           └─ collect_slack ─┴─ extract_tasks ─ plan_day ─ write_plan ─ END
+    START ─┬─ collect_email ────┐
+           ├─ collect_slack ────┼─ extract_tasks ─ track_tasks ─ plan_day ─ write_plan ─ END
+           └─ collect_calendar ─┘
 
-The two collectors run in one parallel step; if one fails, the other's result is still
-saved as a pending write and is not collected again on resume.
+The collectors run in one parallel step; if one fails, the others' results are still
+saved as pending writes and are not collected again on resume.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import RetryPolicy
 
-from agent.nodes.collect import make_collect_node
+from agent.durability.tasks import TaskStore
+from agent.nodes.collect import CalendarSource, make_calendar_node, make_collect_node
 from agent.nodes.extract_tasks import Extractor, make_extract_node
-from agent.nodes.plan_day import make_plan_node
+from agent.nodes.plan_day import Digest, Planner, make_plan_node
+from agent.nodes.track_tasks import make_track_node
 from agent.nodes.tracking import ExecutionTracker
 from agent.nodes.write_plan import make_write_node
 from agent.output import PlanFiles
-from agent.state import Plan, PlannerState, Task
+from agent.state import PlannerState
 from collectors.base import Collector
+from config.settings import UserSettings
 
 
 @dataclass(frozen=True)
 class GraphDeps:
     email: Collector | None  # None: source disabled
     slack: Collector | None
-    extractor: Extractor
-    planner: Callable[[list[Task], date], Plan]
+    calendar: CalendarSource | None
+    extractor: Extractor  # rule-based: the default, and the LLM's fallback
+    llm: Any  # LlmExtractor, or None when no model is configured
+    task_store: TaskStore | None  # None: durability off, nothing carried across days
+    user: UserSettings
+    planner: Planner
+    digest: Digest
     files: PlanFiles
     tracker: ExecutionTracker
     retry: RetryPolicy
@@ -49,8 +57,10 @@ def build_graph(deps: GraphDeps) -> StateGraph:
     nodes: dict[str, Callable[[PlannerState], dict[str, Any]]] = {
         "collect_email": make_collect_node("email", deps.email),
         "collect_slack": make_collect_node("slack", deps.slack),
-        "extract_tasks": make_extract_node(deps.extractor),
-        "plan_day": make_plan_node(deps.planner),
+        "collect_calendar": make_calendar_node(deps.calendar),
+        "extract_tasks": make_extract_node(deps.extractor, deps.llm),
+        "track_tasks": make_track_node(deps.task_store, deps.user),
+        "plan_day": make_plan_node(deps.planner, deps.digest),
         "write_plan": make_write_node(
             deps.files,
             deps.tracker,
@@ -62,10 +72,12 @@ def build_graph(deps: GraphDeps) -> StateGraph:
     graph = StateGraph(PlannerState)
     for name, fn in nodes.items():
         graph.add_node(name, track(name, fn), retry_policy=deps.retry)
-    graph.add_edge(START, "collect_email")
-    graph.add_edge(START, "collect_slack")
-    graph.add_edge(["collect_email", "collect_slack"], "extract_tasks")
-    graph.add_edge("extract_tasks", "plan_day")
+    collectors = ["collect_email", "collect_slack", "collect_calendar"]
+    for collector in collectors:
+        graph.add_edge(START, collector)
+    graph.add_edge(collectors, "extract_tasks")
+    graph.add_edge("extract_tasks", "track_tasks")
+    graph.add_edge("track_tasks", "plan_day")
     graph.add_edge("plan_day", "write_plan")
     graph.add_edge("write_plan", END)
     return graph

@@ -17,8 +17,13 @@ def _skeleton_graph(checkpointer: Any) -> Any:
     deps = GraphDeps(
         email=None,
         slack=None,
+        calendar=None,
         extractor=placeholder,
+        llm=None,
+        task_store=None,
+        user=placeholder,
         planner=placeholder,
+        digest=placeholder,
         files=placeholder,
         tracker=ExecutionTracker("", 0, None),
         retry=RetryPolicy(),

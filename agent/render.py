@@ -10,9 +10,14 @@ import copy
 from datetime import date, datetime
 from typing import Any
 
-from agent.state import Block, Coverage, Plan, Task
+from agent.planning.text import duration
+from agent.state import Block, Coverage, ExtractionReport, Meeting, Plan, SourceCoverage, Task
 
 _SOURCE_LABEL = {"email": "email", "slack": "Slack"}
+MEETING_MARK = "📅"
+DIGEST_LIMIT = 10
+_OPTIONAL_TASK_FIELDS = ("carried_from", "age_days", "confidence")
+_OPTIONAL_PLAN_FIELDS = ("meetings", "effort_minutes", "digest", "closed")
 
 
 def _hhmm(iso: str) -> str:
@@ -61,6 +66,10 @@ def _coverage_lines(coverage: Coverage, plan: Plan, thread_id: str | None, scena
         lines.append("- **Sources:** " + "; ".join(sources))
     if skipped:
         lines.append("- **Skipped:** " + "; ".join(skipped))
+    if "calendar" in coverage:
+        lines.append("- **Calendar:** " + _calendar_coverage(coverage["calendar"]))
+    if "extraction" in coverage:
+        lines.append("- **Extraction:** " + _extraction(coverage["extraction"]))
     lines.append(f"- **Window:** {_window(coverage, plan)}")
     lines.append(f"- **Scenario:** {scenario or coverage['scenario']}")
     if coverage["durability"]:
@@ -78,8 +87,44 @@ def _coverage_lines(coverage: Coverage, plan: Plan, thread_id: str | None, scena
     return lines
 
 
+def _calendar_coverage(info: SourceCoverage) -> str:
+    if info["status"] == "disabled":
+        return "disabled"
+    meetings = info["messages"]
+    text = f"{meetings} meeting{'s' if meetings != 1 else ''} ({info['fetched']} events fetched)"
+    reasons = ", ".join(f"{count} {reason}" for reason, count in sorted(info["skipped"].items()) if count)
+    return f"{text}; skipped {reasons}" if reasons else text
+
+
+def _extraction(report: ExtractionReport) -> str:
+    if report["method"] == "rules":
+        text = "rule-based"
+    else:
+        text = f"LLM ({report['model'] or 'unknown model'}): {report['calls']} calls, "
+        text += f"{report['input_tokens']:,} input / {report['output_tokens']:,} output tokens"
+    extras = []
+    if report["cache_hits"]:
+        extras.append(f"{report['cache_hits']} messages from the cache")
+    if report["fallback_messages"]:
+        extras.append(f"{report['fallback_messages']} messages fell back to the rules after the model failed")
+    return "; ".join([text, *extras])
+
+
+def _age(task: Task) -> str | None:
+    """ "carried, 2 days" for a task an earlier plan already listed; None for a new one."""
+    days = task.get("age_days") or 0
+    if days <= 0 and not task.get("carried_from"):
+        return None
+    if days <= 0:
+        return "carried"
+    return f"carried, {days} day{'s' if days != 1 else ''}"
+
+
 def _task_line(task: Task) -> str:
     parts = [f"**{task['title']}**", task["priority"]]
+    age = _age(task)
+    if age:
+        parts.append(age)
     if task["due"]:
         parts.append(f"due {_day(task['due'])}")
     parts.append(task["requester"])
@@ -89,12 +134,35 @@ def _task_line(task: Task) -> str:
     return " · ".join(parts)
 
 
+def _meeting_line(title: str, meeting: Meeting | None) -> str:
+    text = f"{MEETING_MARK} **{title}** (meeting)"
+    if meeting and meeting["link"]:
+        text += f" · [calendar]({meeting['link']})"
+    return text
+
+
+def _effort_line(plan: Plan) -> str | None:
+    """Effort against the time the day had for tasks (planned + still free), and what that leaves out."""
+    if "effort_minutes" not in plan:
+        return None
+    effort, free = plan["effort_minutes"], plan["planned_minutes"] + plan["free_minutes"]
+    line = f"Effort {duration(effort)} vs {duration(free)} free"
+    return f"{line}: {duration(effort - free)} does not fit." if effort > free else f"{line}."
+
+
 def _schedule_lines(plan: Plan, tasks: dict[str, Task]) -> list[str]:
     lines = []
+    meetings = plan.get("meetings") or []
+    by_slot = {(m["start"], m["end"], m["title"]): m for m in meetings if not m["all_day"]}
+    lines += [f"- All day: {_meeting_line(m['title'], m)}" for m in meetings if m["all_day"]]
     for block in plan["blocks"]:
         when = f"{_hhmm(block['start'])}–{_hhmm(block['end'])}"
         if block["kind"] == "lunch":
             lines.append(f"- {when} {block['title']}")
+        elif block["kind"] == "meeting":
+            lines.append(
+                f"- {when} {_meeting_line(block['title'], by_slot.get((block['start'], block['end'], block['title'])))}"
+            )
         elif block["task_id"] is not None and block["task_id"] in tasks:
             task = tasks[block["task_id"]]
             line = _task_line(task)
@@ -130,8 +198,11 @@ def render_markdown(plan: Plan, coverage: Coverage, *, thread_id: str | None, sc
         "",
         f"Workday {hours} ({plan['timezone']}): {plan['planned_minutes']} min planned, "
         f"{plan['free_minutes']} min free.",
-        "",
     ]
+    effort = _effort_line(plan)
+    if effort:
+        out += ["", effort]
+    out.append("")
     out += _schedule_lines(plan, tasks) or ["- Nothing scheduled."]
     if plan["unscheduled"]:
         out += ["", "## Does not fit today", ""]
@@ -141,6 +212,15 @@ def render_markdown(plan: Plan, coverage: Coverage, *, thread_id: str | None, sc
             if task:
                 title = f"**{task['title']}** ({task['priority']}, {task['estimate_minutes']} min)"
             out.append(f"- {title}: {item['reason']}")
+    if plan.get("closed"):
+        out += ["", "## Closed automatically", ""]
+        out += [f"- **{c['title']}**: {c['reason']}" for c in plan["closed"]]
+    if plan.get("digest"):
+        out += ["", "## Worth knowing", ""]
+        out += [
+            f"- {d['text']} · [link]({d['link']})" if d["link"] else f"- {d['text']}"
+            for d in plan["digest"][:DIGEST_LIMIT]
+        ]
     out += ["", "## All tasks", ""]
     if plan["tasks"]:
         out += ["| id | task | priority | estimate | due | requester | sources |", "|---|---|---|---|---|---|---|"]
@@ -157,7 +237,7 @@ def render_markdown(plan: Plan, coverage: Coverage, *, thread_id: str | None, sc
 
 def plan_to_json(plan: Plan, coverage: Coverage, *, thread_id: str | None, scenario: str) -> dict[str, Any]:
     """The plan and its coverage as plain JSON-serializable data (copies: callers may mutate freely)."""
-    return {
+    data: dict[str, Any] = {
         "date": plan["date"],
         "thread_id": thread_id,
         "scenario": scenario,
@@ -181,7 +261,12 @@ def plan_to_json(plan: Plan, coverage: Coverage, *, thread_id: str | None, scena
                 "priority_reason": t["priority_reason"],
                 "estimate_minutes": t["estimate_minutes"],
                 "scheduled": dict(t["scheduled"]) if t["scheduled"] else None,
+                **{key: t[key] for key in _OPTIONAL_TASK_FIELDS if key in t},  # type: ignore[literal-required]
             }
             for t in plan["tasks"]
         ],
     }
+    for key in _OPTIONAL_PLAN_FIELDS:
+        if key in plan:
+            data[key] = copy.deepcopy(plan[key])  # type: ignore[literal-required]
+    return data

@@ -57,8 +57,13 @@ def _summary(node: str, update: dict[str, Any]) -> str:
         result = next(iter(update.values()))
         skipped = sum(result["skipped"].values())
         return f"{len(result['messages'])} messages" + (f", {skipped} skipped" if skipped else "")
+    if node == "collect_calendar":
+        return f"{len(update['calendar']['meetings'])} meetings"
     if node == "extract_tasks":
         return f"{len(update['tasks'])} tasks"
+    if node == "track_tasks":
+        carried = sum(1 for t in update["tasks"] if t.get("carried_from"))
+        return f"{len(update['tasks'])} tasks for today ({carried} carried), {len(update['closed'])} closed by your replies"
     if node == "plan_day":
         plan = update["plan"]
         scheduled = sum(1 for t in plan["tasks"] if t["scheduled"])
@@ -74,7 +79,7 @@ def execute(
     """Run (``resume=False``) or resume a thread to its end; raise RunFailed / RunInterrupted."""
     settings = rt.settings
     tracker = ExecutionTracker(thread_id, attempt, rt.store)
-    deps = build_deps(settings, scenario, tracker=tracker, as_of=row["as_of"])
+    deps = build_deps(settings, scenario, tracker=tracker, as_of=row["as_of"], db=rt.store.db if rt.store else None)
     graph = build_graph(deps).compile(checkpointer=rt.checkpointer)
     config = {"configurable": {"thread_id": thread_id}}
     graph_input: RunInput | None = run_input(row)
@@ -89,7 +94,8 @@ def execute(
     try:
         for chunk in graph.stream(graph_input, config, stream_mode="updates", **kwargs):
             for node, update in chunk.items():
-                if isinstance(update, dict):
+                # @task results (the LLM's batches) stream too; only graph nodes are reported.
+                if node in graph.nodes and isinstance(update, dict):
                     rt.report(f"  ✓ {node}: {_summary(node, update)}")
                     outputs = update.get("outputs", outputs)
     except (KeyboardInterrupt, RunInterrupted) as exc:
@@ -109,8 +115,21 @@ def execute(
         state = graph.get_state(config).values if rt.checkpointer is not None else {}
         outputs = state.get("outputs", {})
     if rt.store is not None:
-        # The plan is written: only now do its sources' watermarks move.
-        rt.store.complete(thread_id, account=account(scenario), sources=deps.enabled_sources)
+        # The plan is written: only now do its sources' watermarks move and its tasks count as planned.
+        values = graph.get_state(config).values
+        task_store = deps.task_store
+
+        def save_tasks(conn: Any) -> None:
+            if task_store is not None:
+                task_store.save_plan(
+                    conn,
+                    row["plan_date"],
+                    values["plan"]["tasks"],
+                    values.get("task_threads", {}),
+                    values.get("closed", []),
+                )
+
+        rt.store.complete(thread_id, account=account(scenario), sources=deps.enabled_sources, also=save_tasks)
     return RunOutcome(thread_id=thread_id, outputs=outputs)
 
 

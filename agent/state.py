@@ -138,11 +138,18 @@ class RunInput(TypedDict):
     since: str  # ISO datetime: collect messages newer than this
 
 
+class CalendarResult(TypedDict):
+    meetings: list[Meeting]
+    coverage: SourceCoverage
+
+
 class PlannerState(RunInput, total=False):
     email: SourceResult
     slack: SourceResult
-    calendar: list[Meeting]
+    calendar: CalendarResult
     tasks: list[Task]
     extraction: ExtractionReport
+    closed: list[ClosedTask]  # closed automatically by this run
+    task_threads: dict[str, list[dict[str, str]]]  # task id -> threads where your reply closes it
     plan: Plan
     outputs: dict[str, str]  # "markdown"/"json" -> written file path

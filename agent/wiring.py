@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime
-from functools import cache
 from typing import Any
 
 from langgraph.types import RetryPolicy
 
+from agent.durability.db import Database
+from agent.durability.tasks import TaskStore
 from agent.errors import TransientSourceError
 from agent.graph import GraphDeps
 from agent.nodes.tracking import ExecutionTracker
@@ -52,58 +54,102 @@ def durability_label(settings: Settings) -> str:
 
 
 def build_deps(
-    settings: Settings, scenario: Scenario | None, *, tracker: ExecutionTracker, as_of: datetime
+    settings: Settings,
+    scenario: Scenario | None,
+    *,
+    tracker: ExecutionTracker,
+    as_of: datetime,
+    db: Database | None = None,
 ) -> GraphDeps:
-    """``scenario`` None means real accounts (mock.enabled: false)."""
+    """``scenario`` None means real accounts (mock.enabled: false); ``db`` None means durability is off."""
+    from agent.digest import build_digest
     from agent.extractor import RuleBasedExtractor
     from agent.planner import plan_day
+    from collectors.calendar import CalendarCollector
     from collectors.gmail import GmailCollector
     from collectors.slack import SlackCollector
 
-    gmail, slack = settings.sources.gmail, settings.sources.slack
+    sources = settings.sources
     faults = FaultInjector(list(scenario.faults) if scenario else [], tracker.attempt)
     if scenario is None:
         from collectors import live
 
         gmail_client: Any = _Lazy(lambda: live.gmail_client(settings))
         slack_client: Any = _Lazy(lambda: live.slack_client(settings))
+        calendar_client: Any = _Lazy(lambda: live.calendar_client(settings))
     else:
-        from mocks.clients import MockGmailClient, MockSlackClient
+        from mocks.clients import MockCalendarClient, MockGmailClient, MockSlackClient
         from mocks.fixtures import load_fixture_set
         from mocks.scenarios import FIXTURES_DIR
 
-        @cache
+        loaded: list[Any] = []
+        lock = threading.Lock()
+
         def fixtures() -> Any:
-            return load_fixture_set(
-                scenario.fixtures, base_dir=FIXTURES_DIR, now=as_of, shift=scenario.shift_timestamps
-            )
+            # The collectors run in parallel threads: build (or generate) the fixtures once.
+            with lock:
+                if not loaded:
+                    loaded.append(
+                        load_fixture_set(
+                            scenario.fixtures, base_dir=FIXTURES_DIR, now=as_of, shift=scenario.shift_timestamps
+                        )
+                    )
+                return loaded[0]
 
         gmail_client = _Lazy(lambda: MockGmailClient(fixtures()))
         slack_client = _Lazy(lambda: MockSlackClient(fixtures()))
+        calendar_client = _Lazy(lambda: MockCalendarClient(fixtures()))
 
     max_chars = settings.collect.max_text_chars
-    planner_settings, tz = settings.planner, settings.user.tz
+    user, planner_settings = settings.user, settings.planner
+    rules = RuleBasedExtractor(user)
+    account = "live" if scenario is None else "mock"
     return GraphDeps(
         email=GmailCollector(
             faults.wrap("collect_email", gmail_client),
             max_chars=max_chars,
-            query_filter=gmail.query_filter,
-            max_messages=gmail.max_messages,
+            query_filter=sources.gmail.query_filter,
+            max_messages=sources.gmail.max_messages,
         )
-        if gmail.enabled
+        if sources.gmail.enabled
         else None,
         slack=SlackCollector(
-            faults.wrap("collect_slack", slack_client), max_chars=max_chars, max_threads=slack.max_threads
+            faults.wrap("collect_slack", slack_client),
+            max_chars=max_chars,
+            max_threads=sources.slack.max_threads,
+            thread_lookback_days=settings.collect.max_lookback_days,
         )
-        if slack.enabled
+        if sources.slack.enabled
         else None,
-        extractor=faults.wrap("extract_tasks", RuleBasedExtractor(settings.user)),
+        calendar=CalendarCollector(
+            faults.wrap("collect_calendar", calendar_client),
+            calendar_id=sources.calendar.calendar_id,
+            tz=user.tz,
+            user_email=user.email,
+        )
+        if sources.calendar.enabled
+        else None,
+        extractor=faults.wrap("extract_tasks", rules),
+        llm=faults.wrap("extract_tasks", _llm_extractor(settings, db)) if settings.llm.active else None,
+        task_store=TaskStore(db, account) if db is not None else None,
+        user=user,
         planner=faults.wrap(
-            "plan_day", lambda tasks, day: plan_day(tasks, settings=planner_settings, plan_date=day, tz=tz)
+            "plan_day",
+            lambda tasks, day, meetings: plan_day(
+                tasks, settings=planner_settings, plan_date=day, tz=user.tz, meetings=meetings
+            ),
         ),
+        digest=lambda messages, tasks: build_digest(messages, tasks, user=user),
         files=faults.wrap("write_plan", PlanFiles(settings.plans_dir)),
         tracker=tracker,
         retry=retry_policy(settings),
         scenario=scenario.name if scenario else "live",
         durability=durability_label(settings),
     )
+
+
+def _llm_extractor(settings: Settings, db: Database | None) -> Any:
+    from agent.extract.llm import LlmExtractor
+    from agent.extract.llm_cache import LlmCache
+
+    return LlmExtractor(settings.llm, settings.user, cache=LlmCache(db.pool) if db else None)

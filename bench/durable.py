@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bench.inprocess import NODES, Bench
+from bench.inprocess import Bench
 from bench.table import Row, median
 
 MODES = ("sync", "async", "exit")
@@ -18,28 +18,41 @@ def overhead_rows(b: Bench, repeat: int) -> list[Row]:
     """Each repetition runs every variant once on a fresh thread, in rotating order; medians of paired differences."""
     from langgraph.checkpoint.memory import InMemorySaver
 
-    variants: dict[str, tuple[Any, str | None]] = {
-        "none": (None, None),
-        "memory": (InMemorySaver(), "sync"),
-        **{mode: (b.saver, mode) for mode in MODES},
+    variants: dict[str, tuple[Any, str | None, bool]] = {
+        "none": (None, None, False),
+        "memory": (InMemorySaver(), "sync", False),
+        **{mode: (b.saver, mode, False) for mode in MODES},
+        "tracked": (b.saver, "sync", True),
     }
     names = list(variants)
+
+    def run(name: str) -> float:
+        checkpointer, mode, track = variants[name]
+        return b.run(checkpointer, mode, track=track)[0]
+
     for name in names:  # warm-up: imports, prepared pool connections, fixture files in the page cache
-        b.run(*variants[name])
+        run(name)
     times: dict[str, list[float]] = {name: [] for name in names}
     for i in range(repeat):
         order = names[i % len(names) :] + names[: i % len(names)]
         for name in order:
-            times[name].append(b.run(*variants[name])[0])
+            times[name].append(run(name))
     none = times["none"]
     base_ms = median(none) * 1000
     rows: list[Row] = []
-    for name, label in (("sync", "sync"), ("async", "async"), ("exit", "exit"), ("memory", "InMemorySaver")):
-        added = median([t - n for t, n in zip(times[name], none, strict=True)]) * 1000 / NODES
+    labels = {
+        "sync": "sync",
+        "async": "async",
+        "exit": "exit",
+        "memory": "InMemorySaver",
+        "tracked": "sync + app's own writes",
+    }
+    for name, label in labels.items():
+        added = median([t - n for t, n in zip(times[name], none, strict=True)]) * 1000 / b.nodes
         total = median(times[name]) * 1000
         rows.append(
             Row(
-                what=f"Durable overhead: {label}",
+                what=f"Durable overhead: {label} ({b.nodes} nodes)",
                 measured=f"+{added:.2f} ms/node (run {total:.0f} ms)",
                 baseline=f"no checkpointer {base_ms:.0f} ms/run",
                 ratio=total / base_ms,

@@ -25,10 +25,10 @@ def check_credentials(settings: Settings) -> None:
     """Fail before a run starts when an enabled source has no credentials, naming what to set up for each."""
     problems: list[str] = []
     gmail = settings.sources.gmail
-    if gmail.enabled and not gmail_token_file(settings).exists():
+    if (gmail.enabled or settings.sources.calendar.enabled) and not gmail_token_file(settings).exists():
         credentials = settings.resolve(gmail.credentials_file)
         step = "" if credentials.exists() else f"save your OAuth client file as {credentials}, then "
-        problems.append(f"Gmail is not signed in: {step}run 'python main.py auth gmail'")
+        problems.append(f"Google (Gmail and Calendar) is not signed in: {step}run 'python main.py auth gmail'")
     if settings.sources.slack.enabled and not (os.environ.get("SLACK_USER_TOKEN") or os.environ.get("SLACK_BOT_TOKEN")):
         problems.append(
             "Slack has no token: set SLACK_USER_TOKEN (or SLACK_BOT_TOKEN) in the environment or in .env "
@@ -43,11 +43,30 @@ def check_credentials(settings: Settings) -> None:
         )
 
 
+def google_scopes(settings: Settings) -> list[str]:
+    """Read-only scopes for the enabled Google sources; one sign-in covers both."""
+    from collectors.google_auth import SCOPES_GMAIL
+
+    scopes = list(SCOPES_GMAIL) if settings.sources.gmail.enabled else []
+    if settings.sources.calendar.enabled:
+        from collectors.calendar_api import SCOPES_CALENDAR
+
+        scopes += SCOPES_CALENDAR
+    return scopes
+
+
 def gmail_client(settings: Settings) -> Any:
     from collectors.gmail_api import GmailApiClient
-    from collectors.google_auth import SCOPES_GMAIL, load_credentials
+    from collectors.google_auth import load_credentials
 
-    return GmailApiClient.from_credentials(load_credentials(gmail_token_file(settings), SCOPES_GMAIL))
+    return GmailApiClient.from_credentials(load_credentials(gmail_token_file(settings), google_scopes(settings)))
+
+
+def calendar_client(settings: Settings) -> Any:
+    from collectors.calendar_api import GoogleCalendarClient
+    from collectors.google_auth import load_credentials
+
+    return GoogleCalendarClient.from_credentials(load_credentials(gmail_token_file(settings), google_scopes(settings)))
 
 
 def slack_client(settings: Settings) -> Any:
@@ -59,11 +78,8 @@ def slack_client(settings: Settings) -> Any:
 
 def authorize_gmail(settings: Settings) -> Path:
     """Run Google's installed-app sign-in and store the token (mode 0600); returns where."""
-    from collectors.google_auth import SCOPES_GMAIL, authorize, missing_client_secrets_message
+    from collectors.google_auth import authorize
 
-    credentials = settings.resolve(settings.sources.gmail.credentials_file)
-    if not credentials.exists():
-        raise ConfigError(missing_client_secrets_message(credentials))
     token_file = gmail_token_file(settings)
-    authorize(credentials, token_file, SCOPES_GMAIL)
+    authorize(settings.resolve(settings.sources.gmail.credentials_file), token_file, google_scopes(settings))
     return token_file

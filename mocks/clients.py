@@ -1,4 +1,4 @@
-"""In-memory Gmail and Slack clients over a ``FixtureSet``, with exactly the real clients' methods.
+"""In-memory Gmail, Slack and Google Calendar clients over a ``FixtureSet``, with exactly the real clients' methods.
 
 They return the same API-shaped payloads the real APIs do, so the production parsers and
 collectors run unchanged. Fault injection wraps these methods generically, which is why
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import date, datetime, time
 
 from mocks.fixtures import FixtureSet
 
@@ -104,3 +105,46 @@ class MockSlackClient:
 def _ts_of(message: dict) -> float:
     value = _ts(message.get("ts"))
     return 0.0 if value is None else value
+
+
+class MockCalendarClient:
+    """``CalendarClient`` over fixture events: the events.list filter (an event's end after ``time_min``,
+    its start before ``time_max``) and order (by start time). Every calendar id reads the same events."""
+
+    def __init__(self, fixtures: FixtureSet) -> None:
+        self._events = fixtures.calendar
+
+    def events(self, calendar_id: str, time_min: str, time_max: str) -> Iterator[dict]:
+        low, high = datetime.fromisoformat(time_min), datetime.fromisoformat(time_max)
+
+        def bounds(event: dict) -> tuple[datetime, datetime] | None:
+            start, end = _event_time(event.get("start"), low), _event_time(event.get("end"), low)
+            if start is None:
+                return None
+            return start, end or start
+
+        matching: list[tuple[datetime, str, dict]] = []
+        for index, event in enumerate(self._events):
+            span = bounds(event)
+            # As in the other mocks, an event without a usable time is passed on for the parser to skip.
+            if span is None:
+                matching.append((low, f"{index:06d}", event))
+            elif span[0] < high and (span[1] > low or span[0] == span[1] >= low):
+                matching.append((span[0], f"{index:06d}", event))
+        for _, _, event in sorted(matching, key=lambda item: (item[0], item[1])):
+            yield event
+
+
+def _event_time(when: object, reference: datetime) -> datetime | None:
+    """An event's start/end as an aware datetime; an all-day date is midnight in ``reference``'s zone."""
+    if not isinstance(when, dict):
+        return None
+    try:
+        if when.get("dateTime"):
+            moment = datetime.fromisoformat(str(when["dateTime"]))
+            return moment if moment.tzinfo else moment.replace(tzinfo=reference.tzinfo)
+        if when.get("date"):
+            return datetime.combine(date.fromisoformat(str(when["date"])), time(0), tzinfo=reference.tzinfo)
+    except ValueError:
+        return None
+    return None

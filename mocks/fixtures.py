@@ -1,8 +1,12 @@
-"""Fixture sets: API-shaped Gmail and Slack payloads loaded from disk or generated.
+"""Fixture sets: API-shaped Gmail, Slack and Google Calendar payloads loaded from disk or generated.
 
-Fixtures are stored with fixed timestamps. On load every timestamp is shifted by the same
-whole number of seconds so the newest message lands 20 minutes before ``now``: the
+Fixtures are stored with fixed timestamps. On load every message timestamp is shifted by the
+same whole number of seconds so the newest message lands 20 minutes before ``now``: the
 default lookback window then always contains the fixture day, whatever the clock says.
+
+Calendar events move differently: by whole days, from the day of the fixture's earliest event
+to ``now``'s date (in ``now``'s timezone), so meetings keep their time of day and land on the
+plan date. A seconds shift would put a 09:30 standup at whatever hour the run happens to start.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from agent.errors import ConfigError
+from mocks.calendar_shift import shift_calendar
 
 GENERATED_PREFIX = "generated:"
 NEWEST_BEFORE_NOW = timedelta(minutes=20)
@@ -32,7 +37,9 @@ class FixtureSet:
     slack_conversations: list[dict] = field(default_factory=list)
     slack_history: dict[str, list[dict]] = field(default_factory=dict)  # channel id -> messages
     slack_replies: dict[str, list[dict]] = field(default_factory=dict)  # "<channel>:<thread_ts>" -> messages
+    calendar: list[dict] = field(default_factory=list)  # Google Calendar events.list ``items``
     shift_seconds: int = 0  # what the loader added to every stored timestamp (Slack ids change with it)
+    calendar_shift_days: int = 0  # what the loader added to every calendar date (keeps the time of day)
 
 
 def load_fixture_set(spec: str, *, base_dir: Path, now: datetime, shift: bool = True) -> FixtureSet:
@@ -57,7 +64,9 @@ def load_fixture_set(spec: str, *, base_dir: Path, now: datetime, shift: bool = 
     fixtures.slack_conversations = slack.get("conversations") or []
     fixtures.slack_history = slack.get("history") or {}
     fixtures.slack_replies = slack.get("replies") or {}
+    fixtures.calendar = _read_json(directory / "calendar.json", default=[])
     fixtures.shift_seconds = shift_to(fixtures, now) if shift else 0
+    fixtures.calendar_shift_days = shift_calendar(fixtures.calendar, now.date()) if shift else 0
     return fixtures
 
 

@@ -121,6 +121,54 @@ def _email(index: int, rng: random.Random, moment: datetime, people: list[tuple[
     }
 
 
+# (start, minutes, title, response): a packed day with back-to-back meetings, one declined, one cancelled.
+MEETINGS = [
+    ("09:00", 15, "Platform standup", "accepted"),
+    ("09:30", 60, "Incident 812 postmortem", "accepted"),
+    ("10:30", 30, "1:1 Alex / Dana", "accepted"),
+    ("11:00", 45, "Billing migration sync", "accepted"),
+    ("13:30", 30, "Hiring loop debrief", "accepted"),
+    ("14:00", 60, "Q4 capacity planning", "accepted"),
+    ("15:00", 25, "Cost report walkthrough", "accepted"),
+    ("15:30", 30, "Vendor contract call", "declined"),
+    ("16:00", 45, "SLO review", "accepted"),
+    ("16:45", 30, "Release 4.2 go/no-go", "cancelled"),
+]
+
+
+def _meetings(now: datetime, people: list[tuple[str, str, str]]) -> list[dict]:
+    """events.list items on ``now``'s date (in ``now``'s timezone): about eight meetings that count."""
+    tz = now.tzinfo or UTC
+    zone = getattr(tz, "key", "UTC")
+    day = now.date()
+    events = []
+    for index, (start, minutes, title, response) in enumerate(MEETINGS):
+        hour, minute = map(int, start.split(":"))
+        begin = datetime(day.year, day.month, day.day, hour, minute, tzinfo=tz)
+        organizer = people[index % len(people)]
+        events.append(
+            {
+                "kind": "calendar#event",
+                "id": f"heavy{index:02d}{day:%Y%m%d}",
+                "status": "cancelled" if response == "cancelled" else "confirmed",
+                "summary": title,
+                "htmlLink": f"https://www.google.com/calendar/event?eid=heavy{index:02d}",
+                "organizer": {"email": organizer[1], "displayName": organizer[0]},
+                "start": {"dateTime": begin.isoformat(), "timeZone": zone},
+                "end": {"dateTime": (begin + timedelta(minutes=minutes)).isoformat(), "timeZone": zone},
+                "attendees": [
+                    {
+                        "email": ME[1],
+                        "self": True,
+                        "responseStatus": "declined" if response == "declined" else "accepted",
+                    },
+                    {"email": organizer[1], "organizer": True, "responseStatus": "accepted"},
+                ],
+            }
+        )
+    return events
+
+
 def heavy_day(now: datetime) -> FixtureSet:
     """A deterministic, very busy day: at least 2,000 mails and 5,000 Slack messages."""
     rng = random.Random(SEED)
@@ -196,6 +244,7 @@ def heavy_day(now: datetime) -> FixtureSet:
             count += len(thread)
 
     return FixtureSet(
+        calendar=_meetings(now, people),
         gmail=emails,
         slack_auth={
             "ok": True,

@@ -23,6 +23,7 @@ from psycopg.conninfo import make_conninfo
 from psycopg.rows import dict_row
 
 REPO = Path(__file__).resolve().parents[1]
+SUMMARY = pytest.StashKey[str]()  # the extraction suite's precision/recall line
 PLAN_DATE = "2026-11-20"  # a Friday; the mock fixtures are shifted to 08:00 that morning
 
 
@@ -133,3 +134,9 @@ def comparable(plan: dict[str, Any]) -> dict[str, Any]:
 def said(result: subprocess.CompletedProcess[str]) -> str:
     """stderr with line wrapping undone: messages are wrapped for the terminal."""
     return " ".join(result.stderr.split())
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """Print the extraction suite's precision and recall in every run's output, not only with -s."""
+    if SUMMARY in config.stash:
+        terminalreporter.write_line(config.stash[SUMMARY])

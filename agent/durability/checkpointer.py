@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 from agent.durability.db import APP_SCHEMA, Database, embedded_url, open_database
 from agent.durability.locks import ThreadLock
+from agent.durability.tasks import TASKS_SCHEMA
+from agent.extract.llm_cache import LLM_CACHE_SCHEMA
 from config.settings import Settings
 
 
@@ -29,5 +31,6 @@ def open_durable(settings: Settings, report: Callable[[str], None]) -> tuple[Dat
     with ThreadLock(db, "daily-task-planner-schema", wait=True):
         saver.setup()
         with db.pool.connection() as conn:
-            conn.execute(APP_SCHEMA, prepare=False)  # several statements: not preparable
+            for ddl in (APP_SCHEMA, TASKS_SCHEMA, LLM_CACHE_SCHEMA):
+                conn.execute(ddl, prepare=False)  # several statements: not preparable
     return db, saver

@@ -154,7 +154,7 @@ def open_database(url: str, *, pool_max_size: int, connect_timeout: int, embedde
         ) from None
     pool = ConnectionPool(
         url,
-        min_size=1,
+        min_size=min(2, pool_max_size),  # the collectors run in parallel: two connections from the start
         max_size=pool_max_size,
         kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
         open=True,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 import socket
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -76,9 +77,13 @@ class RunStore:
                 (status, error, node, finished, thread_id),
             )
 
-    def complete(self, thread_id: str, *, account: str, sources: tuple[str, ...]) -> None:
-        """Mark the run completed and advance its sources' watermarks, in one transaction."""
+    def complete(
+        self, thread_id: str, *, account: str, sources: tuple[str, ...], also: Callable[[Any], None] | None = None
+    ) -> None:
+        """Mark the run completed and advance its sources' watermarks (and run ``also``), in one transaction."""
         with self.db.pool.connection() as conn, conn.transaction():
+            if also is not None:
+                also(conn)
             row = conn.execute(
                 """UPDATE runs SET status = 'completed', last_error = NULL, failed_node = NULL,
                           updated_at = now(), finished_at = now()

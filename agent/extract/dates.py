@@ -15,6 +15,11 @@ Rules (documented because several phrases are ambiguous):
 - ISO dates "2026-11-27"; written dates "November 27", "Nov 27th", "27 Nov", "27th of November". A written
   date without a year takes the message's year, or the next year when that would put it more than 60
   days before the message (a December message saying "Jan 5" means next January).
+- "by the 25th" -> that day of the message's month, or of the next month when it has passed. Only after
+  "by"/"before"/"until"/"on"/"due": "the 1st draft" is not a date.
+- a weekday before a date ("Wednesday 25 Nov", "Mon, Nov 23") -> the date; the weekday only confirms it.
+- past references ("last Friday", "yesterday", "past week") are never deadlines; a later phrase still counts.
+- "by noon", "before midday", "by lunchtime" are times like "by 12:00".
 - a time ("by 3pm", "before 15:00") belongs to the day the text names ("by 3pm tomorrow"), else to the
   message date, even when that hour had already passed when the message was sent (the request is then
   simply overdue; guessing "tomorrow" would hide that).
@@ -36,6 +41,8 @@ _MONTHS["sept"] = 9
 _WEEKDAY_RE = "|".join(_WEEKDAYS) + "|" + "|".join(sorted(_WEEKDAY_ABBR, key=len, reverse=True))
 _MONTH_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _ORD = r"(?:st|nd|rd|th)?"
+# "Wednesday 25 Nov", "Mon, Nov 23": the weekday belongs to the date that follows it.
+_WD_PREFIX = rf"(?:(?:{_WEEKDAY_RE})\.?,?\s+)?"
 
 # The lookahead lists every first character a phrase can start with, so most word starts are
 # rejected before any branch is tried (patterns run on lower-cased text).
@@ -43,10 +50,12 @@ _ORD = r"(?:st|nd|rd|th)?"
 # and longer forms ("end of next week") are listed before their prefixes ("next week").
 _PHRASE = re.compile(
     rf"""
-    \b(?=[\dabcdefjmnostw])(?:
-    (?P<iso>(?P<iy>\d{{4}})-(?P<im>\d{{2}})-(?P<id>\d{{2}})\b)
-  | (?P<md>(?P<md_m>{_MONTH_RE})\.?\s+(?P<md_d>\d{{1,2}}){_ORD}\b(?:,?\s+(?P<md_y>\d{{4}}))?)
-  | (?P<dm>(?P<dm_d>\d{{1,2}}){_ORD}(?:\s+of)?\s+(?P<dm_m>{_MONTH_RE})\b\.?(?:,?\s+(?P<dm_y>\d{{4}}))?)
+    \b(?=[\dabcdefjlmnopstwy])(?:
+    (?P<iso>{_WD_PREFIX}(?P<iy>\d{{4}})-(?P<im>\d{{2}})-(?P<id>\d{{2}})\b)
+  | (?P<md>{_WD_PREFIX}(?P<md_m>{_MONTH_RE})\.?\s+(?P<md_d>\d{{1,2}}){_ORD}\b(?:,?\s+(?P<md_y>\d{{4}}))?)
+  | (?P<dm>{_WD_PREFIX}(?P<dm_d>\d{{1,2}}){_ORD}(?:\s+of)?\s+(?P<dm_m>{_MONTH_RE})\b\.?(?:,?\s+(?P<dm_y>\d{{4}}))?)
+  | (?P<nth>(?:(?<=by\s)|(?<=before\s)|(?<=until\s)|(?<=on\s)|(?<=due\s))the\s+(?P<nth_d>\d{{1,2}})(?:st|nd|rd|th)\b)
+  | (?P<past>(?:last|past|previous)\s+(?:{_WEEKDAY_RE}|week|month)\b|yesterday\b)
   | (?P<eonw>end\s+of\s+next\s+week\b)
   | (?P<eow>eow\b|end\s+of\s+(?:the\s+|this\s+)?week\b|this\s+week\b|before\s+the\s+weekend\b)
   | (?P<eom>eom\b|end\s+of\s+(?:the\s+|this\s+)?month\b)
@@ -91,6 +100,17 @@ def _written(day: str, month: str, year: str | None, base: date) -> date | None:
     return found
 
 
+def _nth_of_month(day: int, base: date) -> date | None:
+    """ "by the 25th": this month's 25th, or next month's once it has passed."""
+    year, month = base.year, base.month
+    if day < base.day:
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None  # "by the 31st" in a 30-day month: not a date we can trust
+
+
 def _resolve(match: re.Match[str], base: date) -> date | None:
     kind = match.lastgroup
     g = match.group
@@ -99,6 +119,10 @@ def _resolve(match: re.Match[str], base: date) -> date | None:
             return date(int(g("iy")), int(g("im")), int(g("id")))
         except ValueError:
             return None
+    if g("nth"):
+        return _nth_of_month(int(g("nth_d")), base)
+    if g("past"):
+        return None  # "the report from last Friday": a reference, not a deadline
     if g("md"):
         return _written(g("md_d"), g("md_m"), g("md_y"), base)
     if g("dm"):
@@ -146,11 +170,11 @@ def find_due(text: str, sent_local: datetime) -> date | None:
     """The deadline the text names, resolved against the local time the message was sent; None if none."""
     base = sent_local.date()
     low = text.lower()
-    match = _PHRASE.search(low)
-    day = _resolve(match, base) if match else None
-    if day is not None:
-        return day
-    return base if _deadline_time(low) is not None else None
+    for match in _PHRASE.finditer(low):
+        day = _resolve(match, base)
+        if day is not None:
+            return day  # the earliest phrase that names a day; past references are skipped
+    return base if _deadline_time(low) is not None or _NOON.search(low) else None
 
 
 def strip_due_phrases(text: str) -> str:
@@ -158,7 +182,9 @@ def strip_due_phrases(text: str) -> str:
     low = text.lower()
     if len(low) != len(text):  # a few non-ASCII letters change length when lower-cased; keep spans aligned
         low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
-    spans = [m.span() for m in _PHRASE.finditer(low)]
+    # Past references stay: "the report from last Friday" names which report.
+    spans = [_with_part_of_day(low, m.span()) for m in _PHRASE.finditer(low) if not m.group("past")]
+    spans += [m.span() for m in _NOON.finditer(low)]
     if _DIGIT.search(low):
         for m in _CLOCK.finditer(low):
             # "3pm" always reads as a time; "15:00" only after "by"/"at" ("the 10:30 standup" stays).
@@ -166,7 +192,17 @@ def strip_due_phrases(text: str) -> str:
                 spans.append(m.span())
     for start, end in sorted(spans, reverse=True):
         text = text[: _lead_in_end(text[:start])] + " " + text[end:]
-    return re.sub(r"\s{2,}", " ", text).strip()
+    return re.sub(r"\s+(?=[,;:!?])", "", re.sub(r"\s{2,}", " ", text)).strip()
+
+
+_NOON = re.compile(r"\b(?:by|before|until|till|at|due)\s+(?:noon|midday|lunch(?:time)?)\b")
+_PART_OF_DAY = re.compile(r"\s+(?:morning|afternoon|evening|night)\b")
+
+
+def _with_part_of_day(low: str, span: tuple[int, int]) -> tuple[int, int]:
+    """ "by Thursday morning": the part of the day goes with the deadline phrase out of the title."""
+    m = _PART_OF_DAY.match(low, span[1])
+    return (span[0], m.end()) if m else span
 
 
 _DIGIT = re.compile(r"\d")

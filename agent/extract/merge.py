@@ -28,6 +28,7 @@ class Candidate:
     due: date | None
     urgency: str | None
     addressing: str
+    nudge: bool = False  # "any update on this?": merges with an earlier ask in its thread whatever the words
     # Derived once here because merging looks them up many times on a busy day.
     requester_key: str = field(init=False)
     thread_keys: tuple[str, ...] = field(init=False)
@@ -150,7 +151,9 @@ def group_duplicates(candidates: list[Candidate]) -> list[list[Candidate]]:
 
     tokens = {cid: c.tokens for cid, c in by_id.items()}
     for a, b in _candidate_pairs(candidates, tokens):
-        if _due_compatible(by_id[a], by_id[b]) and _similar(tokens[a], tokens[b]):
+        ca, cb = by_id[a], by_id[b]
+        nudged = (ca.nudge or cb.nudge) and ca.message["thread"] == cb.message["thread"]
+        if _due_compatible(ca, cb) and (nudged or _similar(tokens[a], tokens[b])):
             ra, rb = find(a), find(b)
             if ra != rb:
                 parent[max(ra, rb)] = min(ra, rb)

@@ -68,10 +68,19 @@ class Addressee:
             leading_name=re.compile(rf"^{re.escape(first)}\b[,:\s]*", re.I),
         )
 
+    def speaks_to_other(self, sentence: str) -> bool:
+        """Whether a sentence opens by naming someone else ("Marco, can you ..."), so it is not for the user."""
+        m = _OPENING_NAME.match(sentence)
+        return m is not None and m.group(1).lower() not in (self.first_name.lower(), *_NOT_NAMES)
+
     def addressed_in(self, low: str) -> bool:
         """Whether lower-cased text speaks to the user by first name."""
         return self.vocative.search(low) is not None
 
+
+_OPENING_NAME = re.compile(r"^@?([A-Z][a-z]+)[,:]\s")
+# Capitalised words that open a sentence with a comma but are no one's name.
+_NOT_NAMES = ("hi", "hey", "hello", "thanks", "also", "please", "ok", "okay", "so", "and", "but", "btw", "sure", "yes")
 
 _BROADCASTS = ("@here", "@channel", "@everyone", "<!here", "<!channel", "<!everyone")
 
@@ -81,11 +90,12 @@ def sent_by_user(message: Message, me: Addressee) -> bool:
     return sender in (me.email, me.slack_id.lower()) or message["sender"].lower() == me.name
 
 
-def addressing(message: Message, me: Addressee, low: str) -> str | None:
-    """How the message reaches the user ("direct", "list", "cc", "dm", "group", "mention", "broadcast") or None.
+def addressing(message: Message, me: Addressee, low: str, *, in_my_thread: bool = False) -> str | None:
+    """How the message reaches the user ("direct", "list", "cc", "dm", "group", "mention", "thread", "broadcast").
 
-    ``low`` is the lower-cased text; plain substring tests keep this cheap for the thousands of
-    channel messages that are not for the user.
+    None when it is not for the user. ``low`` is the lower-cased text; plain substring tests keep this cheap
+    for the thousands of channel messages that are not for the user. ``in_my_thread``: a Slack reply in a
+    thread the user started, which speaks to the user unless it mentions someone else.
     """
     if message["source"] == "email":
         to = {a.lower() for a in message["recipients"]}
@@ -103,6 +113,8 @@ def addressing(message: Message, me: Addressee, low: str) -> str | None:
         return "group"
     if me.slack_id in message["recipients"] or any(m in low for m in me.mentions):
         return "mention"
+    if in_my_thread and not message["recipients"]:
+        return "thread"
     if any(b in low for b in _BROADCASTS):
         return "broadcast"
     return None
@@ -117,10 +129,10 @@ _NO_ACTION = re.compile(
     r"\b(?:no action (?:is )?(?:needed|required|necessary)|for your information|no need to (?:reply|respond|do)"
     r"|nothing (?:needed|required) from you|just (?:a heads[- ]up|letting you know|so you know))\b"
 )
-_NEWSLETTER = re.compile(
-    r"\b(?:unsubscribe|view (?:this email )?in (?:your )?browser|newsletter|weekly digest|do not reply)\b"
-)
-_NOREPLY = re.compile(r"no-?reply|notifications?@|mailer-daemon|bounce")
+# "newsletter" in the body is left out: a colleague asking for "a summary for the newsletter" is a request;
+# real newsletters carry an unsubscribe line or come from a newsletter address.
+_NEWSLETTER = re.compile(r"\b(?:unsubscribe|view (?:this email )?in (?:your )?browser|weekly digest|do not reply)\b")
+_NOREPLY = re.compile(r"no-?reply|notifications?@|mailer-daemon|bounce|newsletter|^news@|digest@|marketing@")
 _CALENDAR_SUBJECT = re.compile(r"^(?:invitation|updated invitation|accepted|declined|tentative|canceled event)\b")
 # A sentence that is never the request itself: FYI, meeting chatter, the sender's own plan, a closing reply.
 _SKIP = re.compile(
@@ -135,7 +147,8 @@ _SKIP = re.compile(
 _CLOSING = re.compile(
     r"^\s*(?:all\s+|it'?s\s+|that'?s\s+)?done\b|\b(?:never ?mind|nvm|found it|no longer (?:needed|necessary|required)"
     r"|all sorted|sorted it|(?:ignore|disregard) (?:my|the|this) (?:previous|last|earlier)"
-    r"|not needed any ?more|scratch that)\b"
+    r"|not needed any ?more|no need (?:any ?more|now)|scratch that"
+    r"|(?:has been|got|was) (?:sorted|handled|taken care of))\b"
 )
 
 
@@ -154,7 +167,9 @@ def is_noise(message: Message, low: str) -> str | None:
 
 
 # Every closing phrase contains one of these words: a cheap test on the whole text before splitting it.
-_CLOSING_WORD = re.compile(r"\b(?:done|mind|nvm|found|longer|sorted|ignore|disregard|needed|scratch)\b", re.I)
+_CLOSING_WORD = re.compile(
+    r"\b(?:done|mind|nvm|found|longer|sorted|ignore|disregard|need(?:ed)?|scratch|fixed|taken|handled)\b", re.I
+)
 
 
 def might_close(text: str) -> bool:
@@ -166,7 +181,26 @@ def is_closing(sentence_list: list[str]) -> bool:
 
 
 # Someone other than the requester reporting the work finished ("done!", "fixed", "all sorted").
-_DONE = re.compile(r"^\s*(?:all\s+|it'?s\s+|that'?s\s+|this is\s+)?(?:done|sorted|fixed|taken care of)\b")
+_DONE = re.compile(
+    r"^\s*(?:all\s+|it'?s\s+|that'?s\s+|this is\s+|(?:it'?s |that'?s )?(?:been|already)\s+)?"
+    r"(?:done|sorted|fixed|taken care of|handled)\b"
+)
+
+
+# A reminder of an earlier ask in the same thread ("any update on this?"): the same task, not a new one.
+_NUDGE = re.compile(
+    r"^(?:any (?:updates?|news|progress) on (?:this|that|it)|(?:just )?(?:following|checking) (?:up|in)\b"
+    r"|bump(?:ing)?\b|ping(?:ing)?\b|(?:gentle |friendly )?reminder\b)"
+)
+
+
+def is_nudge(sentence: str) -> bool:
+    return _NUDGE.search(strip_lead(sentence).lower()) is not None
+
+
+def is_aside(sentence: str) -> bool:
+    """FYI, meeting chatter or the sender's own plan: its deadline ("I'll review it tonight") is not the ask's."""
+    return _SKIP.search(sentence.lower()) is not None
 
 
 def reports_done(sentence_list: list[str]) -> bool:
@@ -177,7 +211,10 @@ def reports_done(sentence_list: list[str]) -> bool:
 
 _REQUEST = re.compile(
     r"\b(?:please|pls|plz|kindly"
-    r"|(?:can|could|would|will) (?:you|someone|somebody|anyone|any of you|one of you)"
+    r"|(?:can|could|would|will) (?:you|someone|somebody|anyone|any of you|one of you|everyone|everybody|all of you)"
+    r"|when (?:can|could) you|(?:^|would you )mind \w+ing|any (?:thoughts|feedback|comments|input) on"
+    r"|(?:everyone|everybody|all of you|all \w+s|you) (?:must|needs? to|ha(?:s|ve) to|(?:is|are) required to)\b"
+    r"|\b(?:must|needs? to|ha(?:s|ve) to) be \w+ed\b"
     r"|would you mind|need (?:you|someone|somebody) to|i need\b.{1,80}\bfrom you"
     r"|need your (?:input|feedback|thoughts|review|approval|sign-?off|help|eyes)"
     r"|(?:i'?d|we'?d) (?:like|love) (?:you|your)|(?:i|we) want you to|action (?:required|needed|item)"
@@ -188,11 +225,13 @@ _REQUEST = re.compile(
     r"|can i get|could i get|your (?:input|feedback|thoughts|review|approval|sign-?off) on)\b"
     r"|^(?:review|approve|sign off|sign|send|share|update|prepare|draft|write|fix|check|confirm|reply|respond|book"
     r"|schedule|submit|fill (?:in|out)|complete|look into|investigate|forward|add|create|set up|call|ping|follow up"
-    r"|reach out|take a look|read|proofread|merge|deploy|rsvp|remind|give|finalize|finalise)\b"
+    r"|reach out|take a look|read|proofread|merge|deploy|rsvp|remind|give|finalize|finalise"
+    r"|grab|pull|drop|put|rerun|restart|bump|rotate|renew|upload|double-check|verify|handle|sort out|pick up)\b"
 )
 # Questions that look like requests but are not: "can you believe it", "let me know if you have questions".
 _NOT_REQUEST = re.compile(
-    r"\b(?:(?:can|could) you (?:believe|imagine|hear me|see my screen)"
+    r"\b(?:(?:can|could) you (?:believe|imagine|hear me|see my screen|let me in|unmute)|share (?:your|the) screen"
+    r"|please (?:note|be (?:aware|advised)|find (?:attached|enclosed|below)|see (?:attached|below))"
     r"|let me know if you (?:have|need) (?:any )?(?:questions?|anything))\b|^thanks?\b|^thank you\b"
 )
 
@@ -229,7 +268,8 @@ _MENTION_LEAD = re.compile(
 )
 _FILLER = re.compile(
     r"^(?:(?:quick (?:q|question|ask|favou?r)|sorry to bother(?: you)?|when you (?:get|have) a (?:sec|second|minute|"
-    r"chance)|if you have a (?:sec|second|minute)|if possible|also|and|so|btw|oh and|ok(?:ay)?|one more thing|"
+    r"chance)|if you have a (?:sec|second|minute)|if (?:possible|yes|so|not)|also|and|so|btw|oh and|ok(?:ay)?|"
+    r"one more thing|"
     r"action (?:required|needed|item)|reminder|friendly reminder|gentle reminder|urgent|asap|important)\b[\s,:!.-]*)+",
     re.I,
 )

@@ -8,8 +8,10 @@ from agent.extract.dates import strip_due_phrases
 from agent.extract.rules import Addressee, strip_lead
 
 _ASK = re.compile(
-    r"^(?:(?:i was wondering if|i wonder if) )?(?:(?:can|could|would|will) (?:you|someone|somebody|anyone|any of you|"
-    r"one of you)|are you able to|is it possible (?:for you )?to|would it be possible (?:for you )?to"
+    r"^(?:(?:i was wondering if|i wonder if) )?(?:(?:when )?(?:can|could|would|will) (?:you|someone|somebody|anyone|"
+    r"any of you|one of you|everyone|everybody|all of you)(?: be able to)?|are you able to"
+    r"|(?:everyone|everybody|all of you|all \w+s|you) (?:must|needs? to|ha(?:s|ve) to|(?:is|are) required to)"
+    r"|is it possible (?:for you )?to|would it be possible (?:for you )?to"
     r"|any chance you (?:can|could)|(?:i|we) (?:really )?need (?:you|someone|somebody) to|need you to"
     r"|(?:i'?d|we'?d) (?:like|love) (?:you|for you) to"
     r"|(?:i|we) want you to|have you had a chance to|who can|anyone (?:able|free|around) to)\s+",
@@ -20,7 +22,8 @@ _POLITE = re.compile(r"^(?:please|pls|plz|kindly)\s+|\s+please(?=[\s?.!]*$)", re
 # pattern would otherwise be tried at every position of the sentence.
 _TRAILER = re.compile(
     r"(?:[\s,]+(?:for (?:me|us)|if (?:you can|possible)|when you (?:get|have) a (?:sec|second|minute|chance)|"
-    r"thanks|thank you|thx|asap|please|(?:as soon as|when(?:ever)?) (?:possible|you can))\b)*[\s?.!,:;]*$",
+    r"thanks|thank you|thx|asap|please|(?:before|by) then|(?:as soon as|when(?:ever)?) (?:possible|you can))\b)*"
+    r"[\s?.!,:;]*$",
     re.I,
 )
 _GERUNDS = {
@@ -39,7 +42,13 @@ _GERUNDS = {
     "signing": "sign",
     "checking": "check",
 }
-_MIND = re.compile(r"^would you mind (\w+ing)\b", re.I)
+_MIND = re.compile(r"^(?:would you )?mind (\w+ing)\b", re.I)
+_ALSO = re.compile(r"^(?:also|just|maybe)\s+", re.I)  # "could you also review ..." -> "review ..."
+# "do you have 10 minutes to look at X" asks for X, not for the minutes.
+_HAVE_TIME = re.compile(r"^do you have (?:a|an|\d+|some|any|few|a few|time)\b[^?]{0,20}?\bto\s+", re.I)
+# "laptops must be updated to 15.2" -> "Make sure laptops are updated to 15.2"
+_PASSIVE = re.compile(r"^(?:that )?(.+?) (?:must|needs? to|ha(?:s|ve) to) be (\w+ed\b[^,;]*).*$", re.I)
+_THOUGHTS = re.compile(r"^any (thoughts|feedback|comments|input) on\s+", re.I)
 _NEED_FROM_YOU = re.compile(r"^i (?:really )?need (.+?) from you\b(.*)$", re.I)
 _DO_YOU_HAVE = re.compile(r"^do you have (.+)$", re.I)
 _STATUS = re.compile(
@@ -63,7 +72,9 @@ _ME = re.compile(r"\bme\b")
 _YOUR = re.compile(r"\byour\s+(?=\w)", re.I)  # "submit your self-review" -> "submit self-review"
 _URL = re.compile(r"\(?https?://\S+\)?")
 # Reasons and context after the ask: "... so I can prepare our calibration", "... because the scanner flags it".
-_TAIL_CLAUSE = re.compile(r"[,\s](?:so (?:that )?(?:i|we|they|she|he)|because|since|as (?:i|we))\b", re.I)
+_TAIL_CLAUSE = re.compile(
+    r"[,\s](?:so (?:that )?(?:i|we|they|she|he)|because|since|as (?:i|we)|before (?:i|we))\b", re.I
+)
 _MY = re.compile(r"\bmy\b")
 _VAGUE_OBJECTS = ("it", "this", "that", "these", "them")
 _SUBJECT_PREFIX = re.compile(r"^(?:(?:re|fwd?|aw|wg)\s*:\s*|\[[^\]]*\]\s*|(?:action required|urgent)\s*:\s*)+", re.I)
@@ -81,6 +92,13 @@ def _strip_trailer(s: str) -> str:
 
 def _rephrase(s: str, requester_first: str) -> str:
     """Turn indirect asks into imperatives: "would you mind sending" -> "send", "I need X from you" -> "send Dana X"."""
+    if m := _HAVE_TIME.match(s):
+        return s[m.end() :]
+    if m := _THOUGHTS.match(s):
+        return ("Share thoughts on " if m.group(1).lower() == "thoughts" else "Give feedback on ") + s[m.end() :]
+    if m := _PASSIVE.match(s):
+        thing = m.group(1)
+        return f"make sure {thing} {'are' if thing.lower().endswith('s') else 'is'} {m.group(2)}"
     if m := _MIND.match(s):
         verb = m.group(1).lower()
         return _GERUNDS.get(verb, verb[:-3]) + s[m.end() :]
@@ -103,6 +121,7 @@ def make_title(sentence: str, *, requester: str, subject: str, me: Addressee) ->
     s = _ASK.sub("", s)
     s = _POLITE.sub("", s).strip()
     s = _ASK.sub("", s)  # "please could you" puts the ask after the politeness
+    s = _ALSO.sub("", s)
     requester_first = requester.split()[0] if requester.split() else "the requester"
     s = _rephrase(s, requester_first)
     low = s.lower()

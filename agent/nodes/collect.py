@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
+from typing import Any, Protocol
 
-from agent.state import PlannerState
+from agent.state import Meeting, PlannerState, SourceCoverage
 from collectors.base import Collector, Source, SourceResult, Window
 
 
@@ -28,3 +28,20 @@ def make_collect_node(source: Source, collector: Collector | None) -> Callable[[
 
     collect.__name__ = f"collect_{source}"
     return collect
+
+
+class CalendarSource(Protocol):
+    def collect(self, plan_date: date) -> tuple[list[Meeting], SourceCoverage]: ...
+
+
+def make_calendar_node(collector: CalendarSource | None) -> Callable[[PlannerState], dict[str, Any]]:
+    """collect_calendar: the plan date's meetings, which the planner treats as fixed."""
+
+    def collect_calendar(state: PlannerState) -> dict[str, Any]:
+        if collector is None:
+            coverage: SourceCoverage = {"status": "disabled", "fetched": 0, "messages": 0, "skipped": {}}
+            return {"calendar": {"meetings": [], "coverage": coverage}}
+        meetings, coverage = collector.collect(date.fromisoformat(state["plan_date"]))
+        return {"calendar": {"meetings": meetings, "coverage": coverage}}
+
+    return collect_calendar

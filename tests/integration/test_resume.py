@@ -30,10 +30,21 @@ def test_slack_failure_then_default_resumes_without_recollecting_email(home: Hom
     run = _only_run(home)
     assert (run["status"], run["attempts"]) == ("completed", 2)
     counts = home.executions(run["thread_id"])
-    assert counts == {"collect_email": 1, "collect_slack": 2, "extract_tasks": 1, "plan_day": 1, "write_plan": 1}
+    assert counts == {
+        "collect_email": 1,
+        "collect_slack": 2,
+        "collect_calendar": 1,
+        "extract_tasks": 1,
+        "track_tasks": 1,
+        "plan_day": 1,
+        "write_plan": 1,
+    }
     plan = home.plan_json()
     assert comparable(plan) == clean_default_plan
-    assert any("collect_email restored" in s for s in plan["coverage"]["resumed_steps"])
+    restored = plan["coverage"]["resumed_steps"][0]
+    assert (
+        restored.startswith("resumed in attempt 2:") and "collect_email" in restored and "collect_slack" not in restored
+    )
 
 
 def test_crash_during_extraction_resumes_at_extraction(home: Home, clean_default_plan: dict) -> None:
@@ -41,7 +52,7 @@ def test_crash_during_extraction_resumes_at_extraction(home: Home, clean_default
     assert crashed.returncode == -signal.SIGKILL
     run = _only_run(home)
     assert run["status"] == "running"  # exactly what a crash leaves: only the free lock tells
-    assert home.executions() == {"collect_email": 1, "collect_slack": 1, "extract_tasks": 1}
+    assert home.executions() == {"collect_email": 1, "collect_slack": 1, "collect_calendar": 1, "extract_tasks": 1}
 
     resumed = home.run("--scenario", "crash_during_extraction", "--date", PLAN_DATE)
     assert resumed.returncode == 0, resumed.stderr
@@ -49,7 +60,9 @@ def test_crash_during_extraction_resumes_at_extraction(home: Home, clean_default
     assert home.executions() == {
         "collect_email": 1,
         "collect_slack": 1,
+        "collect_calendar": 1,
         "extract_tasks": 2,
+        "track_tasks": 1,
         "plan_day": 1,
         "write_plan": 1,
     }
@@ -94,7 +107,13 @@ def test_two_processes_never_run_the_same_thread(home: Home) -> None:
     executions = home.query(
         "SELECT node, attempt, pid FROM node_executions WHERE thread_id = %s AND attempt = 2", (thread,)
     )
-    assert sorted(e["node"] for e in executions) == ["collect_slack", "extract_tasks", "plan_day", "write_plan"]
+    assert sorted(e["node"] for e in executions) == [
+        "collect_slack",
+        "extract_tasks",
+        "plan_day",
+        "track_tasks",
+        "write_plan",
+    ]
     assert len({e["pid"] for e in executions}) == 1
     statuses = {r["plan_date"].isoformat(): r["status"] for r in home.runs()}
     assert statuses == {PLAN_DATE: "completed", "2026-11-23": "completed", "2026-11-24": "completed"}

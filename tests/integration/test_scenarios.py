@@ -9,6 +9,7 @@ import pytest
 from tests.conftest import PLAN_DATE, Home, said
 
 FAILS_IN = {
+    "calendar_collection_failure": "collect_calendar",
     "slack_collection_failure": "collect_slack",
     "email_collection_failure": "collect_email",
     "task_extraction_failure": "extract_tasks",
@@ -25,7 +26,18 @@ def test_failure_scenarios_fail_in_their_node_and_resume_with_default(home: Home
     assert home.runs()[0]["failed_node"] == node
     resumed = home.run("--date", PLAN_DATE)  # active scenario from config: default
     assert resumed.returncode == 0, resumed.stderr
-    expected = dict.fromkeys(("collect_email", "collect_slack", "extract_tasks", "plan_day", "write_plan"), 1)
+    expected = dict.fromkeys(
+        (
+            "collect_email",
+            "collect_slack",
+            "collect_calendar",
+            "extract_tasks",
+            "track_tasks",
+            "plan_day",
+            "write_plan",
+        ),
+        1,
+    )
     expected[node] = 2  # only the failed node runs again; everything before it is restored
     assert home.executions() == expected
 

@@ -243,12 +243,23 @@ def test_closing_reply_from_someone_else_or_earlier_keeps_task() -> None:
         ("by 9am", "2026-11-18"),  # already past at 10:00, but still that day: the request is overdue
         ("by 3pm tomorrow", "2026-11-19"),
         ("by Jan 5", "2027-01-05"),
+        ("by Wednesday 25 Nov", "2026-11-25"),  # the date wins over its weekday
+        ("by the 25th", "2026-11-25"),
+        ("before noon", "2026-11-18"),
+        ("next Tuesday", "2026-11-24"),
+        ("by 15:00 tomorrow", "2026-11-19"),
     ],
 )
 def test_due_date_forms(phrase: str, expected: str) -> None:
     task = only(email(f"Could you send the vendor list {phrase}?"))
     assert task["due"] == expected
     assert task["title"] == "Send the vendor list"
+
+
+def test_past_references_are_not_deadlines() -> None:
+    task = only(email("Can you look at the outage report from last Friday?"))
+    assert (task["due"], task["title"]) == (None, "Look at the outage report from last Friday")
+    assert find_due("the notes from yesterday, by Monday please", SENT) == date(2026, 11, 23)
 
 
 def test_due_uses_message_local_date_not_utc() -> None:

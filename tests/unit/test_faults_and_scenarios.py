@@ -19,6 +19,7 @@ SHIPPED = {
     "empty_day",
     "heavy_day",
     "malformed_payloads",
+    "calendar_collection_failure",
 }
 
 
