@@ -63,7 +63,8 @@ def _summary(node: str, update: dict[str, Any]) -> str:
         return f"{len(update['tasks'])} tasks"
     if node == "track_tasks":
         carried = sum(1 for t in update["tasks"] if t.get("carried_from"))
-        return f"{len(update['tasks'])} tasks for today ({carried} carried), {len(update['closed'])} closed by your replies"
+        closed = len(update["closed"])
+        return f"{len(update['tasks'])} tasks for today ({carried} carried), {closed} closed by your replies"
     if node == "plan_day":
         plan = update["plan"]
         scheduled = sum(1 for t in plan["tasks"] if t["scheduled"])
