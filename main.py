@@ -34,7 +34,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="WHEN",
         help="collect from this point for one run: a duration (2d, 36h) or an ISO date/date-time; implies --new",
     )
+    parser.add_argument(
+        "--review", action="store_true", help="review the draft plan in the terminal before it is written"
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    review = commands.add_parser("review", parents=[common], help="review a run that waits for you")
+    review.add_argument("thread", nargs="?", metavar="THREAD_ID", help="which run (default: the latest waiting)")
     commands.add_parser("scenarios", parents=[common], help="list the mock scenarios")
     status = commands.add_parser("status", parents=[common], help="show recent runs")
     status.add_argument("--limit", type=int, default=15, help="how many runs to show (default 15)")
@@ -72,6 +77,8 @@ def dispatch(args: argparse.Namespace) -> int:
         return commands.cmd_plan(settings, args.plan_date)
     if args.command == "db":
         return commands.cmd_db(settings, args.action)
+    if args.command == "review":
+        return commands.cmd_review(settings, args.thread)
     if args.command == "tasks":
         return commands.cmd_tasks(settings)
     if args.command in ("done", "drop", "snooze"):
@@ -79,7 +86,9 @@ def dispatch(args: argparse.Namespace) -> int:
         return commands.cmd_task_status(settings, args.task_id, status, getattr(args, "until", None))
     if args.command == "auth":
         return commands.cmd_auth(settings, args.service)
-    return commands.cmd_run(settings, scenario_name=args.scenario, plan_date=args.date, new=args.new, since=args.since)
+    return commands.cmd_run(
+        settings, scenario_name=args.scenario, plan_date=args.date, new=args.new, since=args.since, review=args.review
+    )
 
 
 def _paragraph(text: str) -> str:

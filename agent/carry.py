@@ -10,6 +10,7 @@ import re
 from datetime import date, datetime
 from typing import Any
 
+from agent.extract.merge import similar_titles, title_tokens
 from agent.state import ClosedTask, Task
 from collectors.base import Message
 from config.settings import UserSettings
@@ -97,6 +98,36 @@ def _reply_reason(reply: Message, tz: Any) -> str:
     return f"you replied in the {where} on {when:%a %d %b %H:%M}"
 
 
+def _adopt_earlier(extracted: list[Task], stored: list[dict[str, Any]], plan_date: date) -> list[Task]:
+    """A request asked again on a later day (a reminder, or a new message about it) is the task
+    already planned: it keeps that task's id, and so its age, and gains the new sources."""
+    earlier = [r for r in stored if r["first_planned"] < plan_date and r["status"] in ("open", "snoozed")]
+    ids = {t["id"] for t in extracted}
+    adopted: list[Task] = []
+    for task in extracted:
+        if any(r["id"] == task["id"] for r in stored):
+            adopted.append(task)
+            continue
+        words = title_tokens(task["title"], task["requester"])
+        match = next(
+            (
+                r
+                for r in earlier
+                if r["id"] not in ids
+                and r["task"]["requester"] == task["requester"]
+                and similar_titles(words, title_tokens(r["task"]["title"], r["task"]["requester"]))
+            ),
+            None,
+        )
+        if match is None:
+            adopted.append(task)
+            continue
+        ids.add(match["id"])
+        sources = [*match["task"]["sources"], *(s for s in task["sources"] if s not in match["task"]["sources"])]
+        adopted.append({**task, "id": match["id"], "sources": sources})
+    return adopted
+
+
 def reconcile(
     extracted: list[Task],
     stored: list[dict[str, Any]],
@@ -126,6 +157,7 @@ def reconcile(
             task = {**task, "carried_from": first.isoformat(), "age_days": (plan_date - first).days}  # type: ignore[typeddict-item]
         today.append(escalate(task, plan_date))
 
+    extracted = _adopt_earlier(extracted, stored, plan_date)
     for task in extracted:
         row = known.get(task["id"])
         if row is not None and row["status"] in ("done", "dropped"):

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from agent.daily import plan_today, run_as_of
+from agent.daily import DayResult, plan_today, run_as_of
 from agent.durability.runs import RunStore
 from agent.errors import UsageError
 from agent.output import PlanFiles
@@ -75,9 +75,42 @@ def parse_since(text: str, as_of: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=as_of.tzinfo)
 
 
+def _interactive() -> bool:
+    return sys.stdin.isatty()
+
+
+def _review(rt: Runtime, scenario: Scenario | None, result: DayResult) -> DayResult:
+    """Show the paused draft, take the user's edits, and finish the run; or leave it waiting."""
+    from agent.daily import finish_review
+    from agent.review import review_in_terminal
+
+    assert result.draft is not None and result.thread_id is not None
+    edits = review_in_terminal(
+        result.draft, tz=rt.settings.user.tz, default_minutes=rt.settings.planner.default_estimate_minutes
+    )
+    if edits is None:
+        echo(f"\nRun {result.thread_id} waits for your review; 'python main.py review' picks it up.")
+        return result
+    return finish_review(rt, scenario, result.thread_id, edits)
+
+
 def cmd_run(
-    settings: Settings, *, scenario_name: str | None, plan_date: str | None, new: bool, since: str | None = None
+    settings: Settings,
+    *,
+    scenario_name: str | None,
+    plan_date: str | None,
+    new: bool,
+    since: str | None = None,
+    review: bool = False,
 ) -> int:
+    if review and not _interactive():
+        raise UsageError(
+            "--review shows the draft plan and asks for your changes, but standard input is not a terminal. "
+            "Run it in a terminal, or run without --review."
+        )
+    review = review or settings.planner_file.review.enabled
+    if review and not settings.durability.enabled:
+        raise UsageError("Review pauses the run in its checkpoints, so it needs durability.enabled: true.")
     scenario = active_scenario(settings, scenario_name)
     if scenario is None:
         from collectors.live import check_credentials
@@ -94,12 +127,17 @@ def cmd_run(
                 "Durability is disabled (durability.enabled: false): nothing is checkpointed and a failed run "
                 "cannot be resumed."
             )
-        result = plan_today(rt, scenario, as_of=as_of, new=new or since is not None, since=window_start)
+        result = plan_today(rt, scenario, as_of=as_of, new=new or since is not None, since=window_start, review=review)
+        if result.draft is not None and _interactive():
+            result = _review(rt, scenario, result)
     if result.stale_runs:
         echo(
             f"{result.stale_runs} unfinished run(s) older than resume.max_age_hours "
             f"({settings.resume.max_age_hours:g} h) were left alone; 'python main.py status' lists them."
         )
+    if result.draft is not None:
+        print(f"The plan for {result.plan_date} waits for your review: run 'python main.py review' in a terminal.")
+        return 0
     if result.already_planned:
         echo(
             f"A completed plan for {result.plan_date} already exists (run {result.thread_id}); showing it. "
@@ -107,6 +145,30 @@ def cmd_run(
         )
     echo()
     print(result.markdown or f"(the plan file for {result.plan_date} is missing)")
+    return 0
+
+
+def cmd_review(settings: Settings, thread: str | None) -> int:
+    """Pick up a run waiting for review, possibly in a new process."""
+    from agent.daily import review_draft
+
+    if not _interactive():
+        raise UsageError("'review' asks for your changes, but standard input is not a terminal. Run it in a terminal.")
+    with durable_runtime(settings) as rt:
+        assert rt.store is not None
+        waiting = rt.store.waiting_reviews()
+        if thread is not None:
+            row = rt.store.resolve(thread)
+            waiting = [r for r in waiting if r["thread_id"] == row["thread_id"]]
+        if not waiting:
+            print("No run is waiting for review.")
+            return 0
+        row = waiting[0]
+        draft = DayResult(plan_date=row["plan_date"], thread_id=row["thread_id"], markdown=None)
+        draft.draft = review_draft(rt, row["thread_id"])
+        result = _review(rt, active_scenario(settings, None), draft)
+    if result.markdown:
+        print(result.markdown)
     return 0
 
 
@@ -137,15 +199,17 @@ def cmd_status(settings: Settings, limit: int) -> int:
             # A 'running' row whose lock nobody holds belongs to a process that died.
             if r["status"] == "running" and lock_holder(rt.store.db, r["thread_id"]) is None:
                 r["status"] = "crashed"
+            elif r["waiting_for"]:
+                r["status"] = f"waiting:{r['waiting_for']}"
     if not rows:
         print("No runs yet. 'python main.py' starts today's.")
         return 0
-    header = f"{'THREAD':<52} {'DATE':<10} {'STATUS':<11} {'NEXT':<15} {'TRIES':>5} {'AGE':>7}  LAST ERROR"
+    header = f"{'THREAD':<52} {'DATE':<10} {'STATUS':<15} {'NEXT':<15} {'TRIES':>5} {'AGE':>7}  LAST ERROR"
     print(header)
     for r in rows:
         error = (f"[{r['failed_node']}] " if r["failed_node"] else "") + (r["last_error"] or "")
         print(
-            f"{r['thread_id']:<52} {r['plan_date']!s:<10} {r['status']:<11} {pending.get(r['thread_id'], ''):<15} "
+            f"{r['thread_id']:<52} {r['plan_date']!s:<10} {r['status']:<15} {pending.get(r['thread_id'], ''):<15} "
             f"{r['attempts']:>5} {human_age(r['age']):>7}  {error[:90]}"
         )
     return 0

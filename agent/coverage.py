@@ -5,6 +5,7 @@ from __future__ import annotations
 from itertools import groupby
 from typing import Any
 
+from agent.nodes.tracking import PAUSED
 from agent.state import Coverage, PlannerState, SourceCoverage
 
 NODE_ORDER = (
@@ -32,7 +33,8 @@ def describe_history(history: list[dict[str, Any]], attempt: int) -> tuple[list[
     retried: list[str] = []
     restored: list[str] = []
     for node in NODE_ORDER:
-        runs = [e for e in history if e["node"] == node]
+        # A pause for review and its continuation are one execution, not a retry.
+        runs = [e for e in history if e["node"] == node and e["outcome"] != PAUSED]
         for run_attempt, group in groupby(runs, key=lambda e: e["attempt"]):
             tries = list(group)
             if len(tries) > 1:
@@ -80,6 +82,8 @@ def build_coverage(
     notes: list[str] = []
     if not any(s["messages"] for s in sources.values()):
         notes.append("no messages in the window: nothing to extract")
+    if state.get("reviewed"):
+        notes.append("your review: " + "; ".join(state["reviewed"]))
     coverage: Coverage = {
         "scenario": scenario,
         "window": {"start": state["since"], "end": state["now"]},

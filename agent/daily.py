@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from agent.durability.locks import ThreadLock, lock_holder
 from agent.durability.resume import Recovered, recover
@@ -24,6 +25,7 @@ class DayResult:
     already_planned: bool = False
     recovered: list[Recovered] = field(default_factory=list)
     stale_runs: int = 0
+    draft: dict[str, Any] | None = None  # set when the run paused for review
 
 
 def run_as_of(plan_date: date | None, tz: object) -> datetime:
@@ -56,7 +58,13 @@ def collection_start(rt: Runtime, scenario: Scenario | None, as_of: datetime) ->
 
 
 def plan_today(
-    rt: Runtime, scenario: Scenario | None, *, as_of: datetime, new: bool, since: datetime | None = None
+    rt: Runtime,
+    scenario: Scenario | None,
+    *,
+    as_of: datetime,
+    new: bool,
+    since: datetime | None = None,
+    review: bool = False,
 ) -> DayResult:
     settings = rt.settings
     plan_date = as_of.date()
@@ -64,7 +72,7 @@ def plan_today(
     result = DayResult(plan_date=plan_date, thread_id=None, markdown=None)
     store = rt.store
     if store is None:
-        return _new_run(rt, scenario, as_of, result, since)
+        return _new_run(rt, scenario, as_of, result, since, review)
     if settings.resume.auto_resume:
         result.recovered = recover(rt, scenario)
     result.stale_runs = store.count_stale(settings.resume.max_age_hours)
@@ -77,7 +85,11 @@ def plan_today(
             result.thread_id, result.markdown = done["thread_id"], markdown
             result.already_planned = not any(r.thread_id == done["thread_id"] for r in result.recovered)
             return result
-        return _new_run(rt, scenario, as_of, result, since)
+        waiting = [r for r in store.waiting_reviews() if r["plan_date"] == plan_date]
+        if waiting and not new:
+            result.thread_id, result.draft = waiting[0]["thread_id"], review_draft(rt, waiting[0]["thread_id"])
+            return result
+        return _new_run(rt, scenario, as_of, result, since, review)
 
 
 @contextmanager
@@ -104,7 +116,7 @@ def _wait_for_same_day_runs(rt: Runtime, result: DayResult) -> None:
 
 
 def _new_run(
-    rt: Runtime, scenario: Scenario | None, as_of: datetime, result: DayResult, since: datetime | None
+    rt: Runtime, scenario: Scenario | None, as_of: datetime, result: DayResult, since: datetime | None, review: bool
 ) -> DayResult:
     settings, store, plan_date = rt.settings, rt.store, result.plan_date
     since = since or collection_start(rt, scenario, as_of)
@@ -117,6 +129,7 @@ def _new_run(
         "plan_date": plan_date,
         "as_of": as_of.astimezone(UTC),
         "window_start": since.astimezone(UTC),
+        "review": review,
     }
     thread_id = new_thread_id(datetime.now(settings.user.tz))
     scenario_name = scenario.name if scenario else "live"
@@ -126,8 +139,35 @@ def _new_run(
     else:
         with ThreadLock(store.db, thread_id) as lock:
             assert lock.acquired  # a brand-new thread id: nobody else can hold it
-            store.create(thread_id, plan_date, scenario_name, as_of=row["as_of"], since=row["window_start"])
+            store.create(
+                thread_id, plan_date, scenario_name, as_of=row["as_of"], since=row["window_start"], review=review
+            )
             outcome = execute(rt, scenario, thread_id, attempt=1, row=row, resume=False)
-    result.thread_id = outcome.thread_id
+    result.thread_id, result.draft = outcome.thread_id, outcome.draft
     result.markdown = PlanFiles(settings.plans_dir).read_markdown(plan_date.isoformat())
     return result
+
+
+def review_draft(rt: Runtime, thread_id: str) -> dict[str, Any]:
+    """The draft plan a run waiting for review paused with."""
+    from agent.inspect_runs import paused_value
+
+    return paused_value(rt.checkpointer, thread_id)
+
+
+def finish_review(rt: Runtime, scenario: Scenario | None, thread_id: str, edits: list[dict[str, Any]]) -> DayResult:
+    """Continue a run paused for review with the user's edits: re-time the day and write the plan."""
+    from langgraph.types import Command
+
+    assert rt.store is not None
+    with ThreadLock(rt.store.db, thread_id) as lock:
+        if not lock.acquired:
+            holder = lock_holder(rt.store.db, thread_id) or "another process"
+            raise UsageError(f"Run {thread_id} is being reviewed by {holder}; finish there or stop it first.")
+        row = rt.store.continue_review(thread_id)
+        execute(rt, scenario, thread_id, attempt=row["attempts"], row=row, resume=True, command=Command(resume=edits))
+    return DayResult(
+        plan_date=row["plan_date"],
+        thread_id=thread_id,
+        markdown=PlanFiles(rt.settings.plans_dir).read_markdown(row["plan_date"].isoformat()),
+    )

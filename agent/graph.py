@@ -2,7 +2,7 @@
 
     START ─┬─ collect_email ────┐
            ├─ collect_slack ────┼─ extract_tasks ─ track_tasks ─ plan_day ─ write_plan ─ END
-           └─ collect_calendar ─┘
+           └─ collect_calendar ─┘                                      └ review_plan ┘ (--review only)
 
 The collectors run in one parallel step; if one fails, the others' results are still
 saved as pending writes and are not collected again on resume.
@@ -21,6 +21,7 @@ from agent.durability.tasks import TaskStore
 from agent.nodes.collect import CalendarSource, make_calendar_node, make_collect_node
 from agent.nodes.extract_tasks import Extractor, make_extract_node
 from agent.nodes.plan_day import Digest, Planner, make_plan_node
+from agent.nodes.review_plan import make_review_node
 from agent.nodes.track_tasks import make_track_node
 from agent.nodes.tracking import ExecutionTracker
 from agent.nodes.write_plan import make_write_node
@@ -61,6 +62,7 @@ def build_graph(deps: GraphDeps) -> StateGraph:
         "extract_tasks": make_extract_node(deps.extractor, deps.llm),
         "track_tasks": make_track_node(deps.task_store, deps.user),
         "plan_day": make_plan_node(deps.planner, deps.digest),
+        "review_plan": make_review_node(deps.planner, deps.user.name if deps.user else ""),
         "write_plan": make_write_node(
             deps.files,
             deps.tracker,
@@ -78,6 +80,11 @@ def build_graph(deps: GraphDeps) -> StateGraph:
     graph.add_edge(collectors, "extract_tasks")
     graph.add_edge("extract_tasks", "track_tasks")
     graph.add_edge("track_tasks", "plan_day")
-    graph.add_edge("plan_day", "write_plan")
+    graph.add_conditional_edges("plan_day", _after_planning, ["review_plan", "write_plan"])
+    graph.add_edge("review_plan", "write_plan")
     graph.add_edge("write_plan", END)
     return graph
+
+
+def _after_planning(state: PlannerState) -> str:
+    return "review_plan" if state.get("review") else "write_plan"

@@ -7,6 +7,7 @@ from typing import Any
 
 from langgraph.types import RetryPolicy
 
+from agent.errors import UsageError
 from agent.graph import GraphDeps, build_graph
 from agent.nodes.tracking import ExecutionTracker
 
@@ -52,3 +53,11 @@ def human_age(age: timedelta) -> str:
     if seconds < 86400:
         return f"{seconds // 3600}h{(seconds % 3600) // 60:02d}m"
     return f"{seconds // 86400}d{(seconds % 86400) // 3600}h"
+
+
+def paused_value(checkpointer: Any, thread_id: str) -> dict[str, Any]:
+    """The value a run paused with at an interrupt (the review draft)."""
+    state = _skeleton_graph(checkpointer).get_state({"configurable": {"thread_id": thread_id}})
+    for interrupt in state.interrupts:
+        return interrupt.value
+    raise UsageError(f"Run {thread_id} has no pending review in its checkpoints.")

@@ -41,6 +41,7 @@ class Runtime:
 class RunOutcome:
     thread_id: str
     outputs: dict[str, str]
+    draft: dict[str, Any] | None = None  # set when the run paused for review
 
 
 def run_input(row: dict[str, Any]) -> RunInput:
@@ -49,6 +50,7 @@ def run_input(row: dict[str, Any]) -> RunInput:
         "plan_date": row["plan_date"].isoformat(),
         "now": row["as_of"].astimezone(UTC).isoformat(),
         "since": row["window_start"].astimezone(UTC).isoformat(),
+        "review": bool(row.get("review")),
     }
 
 
@@ -75,28 +77,47 @@ def _summary(node: str, update: dict[str, Any]) -> str:
 
 
 def execute(
-    rt: Runtime, scenario: Scenario | None, thread_id: str, *, attempt: int, row: dict[str, Any], resume: bool
+    rt: Runtime,
+    scenario: Scenario | None,
+    thread_id: str,
+    *,
+    attempt: int,
+    row: dict[str, Any],
+    resume: bool,
+    checkpoint_id: str | None = None,
+    command: Any = None,
 ) -> RunOutcome:
-    """Run (``resume=False``) or resume a thread to its end; raise RunFailed / RunInterrupted."""
+    """Run (``resume=False``) or resume a thread to its end; raise RunFailed / RunInterrupted.
+
+    ``checkpoint_id`` resumes from that checkpoint instead of the latest, forking a new branch
+    (replay). ``command`` is a LangGraph ``Command(resume=...)`` answering an interrupt.
+    """
     settings = rt.settings
     tracker = ExecutionTracker(thread_id, attempt, rt.store)
     deps = build_deps(settings, scenario, tracker=tracker, as_of=row["as_of"], db=rt.store.db if rt.store else None)
     graph = build_graph(deps).compile(checkpointer=rt.checkpointer)
-    config = {"configurable": {"thread_id": thread_id}}
-    graph_input: RunInput | None = run_input(row)
-    if resume and rt.checkpointer is not None and rt.checkpointer.get_tuple(config) is not None:
+    config: dict[str, Any] = {"configurable": {"thread_id": thread_id}}
+    if checkpoint_id is not None:
+        config["configurable"]["checkpoint_id"] = checkpoint_id
+    graph_input: Any = run_input(row)
+    if command is not None:
+        graph_input = command
+    elif resume and rt.checkpointer is not None and rt.checkpointer.get_tuple(config) is not None:
         graph_input = None  # continue from the last checkpoint; never re-run completed nodes
     elif resume:
         rt.report("  no checkpoint was saved before it stopped (durability mode 'exit'?): starting it over")
     kwargs = {"durability": settings.durability.mode} if rt.checkpointer is not None else {}
     outputs: dict[str, str] = {}
+    draft: dict[str, Any] | None = None
     global _current
     _current = (rt, thread_id, tracker)
     try:
         for chunk in graph.stream(graph_input, config, stream_mode="updates", **kwargs):
             for node, update in chunk.items():
+                if node == "__interrupt__":
+                    draft = update[0].value  # review_plan paused with the draft plan
                 # @task results (the LLM's batches) stream too; only graph nodes are reported.
-                if node in graph.nodes and isinstance(update, dict):
+                elif node in graph.nodes and isinstance(update, dict):
                     rt.report(f"  ✓ {node}: {_summary(node, update)}")
                     outputs = update.get("outputs", outputs)
     except (KeyboardInterrupt, RunInterrupted) as exc:
@@ -112,6 +133,10 @@ def execute(
         raise RunFailed(_failure_message(rt, thread_id, tracker.failed_node, error, attempt, abandoned)) from exc
     finally:
         _current = None
+    if draft is not None:
+        if rt.store is not None:
+            rt.store.wait_for_review(thread_id)
+        return RunOutcome(thread_id=thread_id, outputs={}, draft=draft)
     if not outputs:  # every node restored from checkpoints: the run had already finished
         state = graph.get_state(config).values if rt.checkpointer is not None else {}
         outputs = state.get("outputs", {})
@@ -122,13 +147,7 @@ def execute(
 
         def save_tasks(conn: Any) -> None:
             if task_store is not None:
-                task_store.save_plan(
-                    conn,
-                    row["plan_date"],
-                    values["plan"]["tasks"],
-                    values.get("task_threads", {}),
-                    values.get("closed", []),
-                )
+                task_store.save_plan(conn, row["plan_date"], values)
 
         rt.store.complete(thread_id, account=account(scenario), sources=deps.enabled_sources, also=save_tasks)
     return RunOutcome(thread_id=thread_id, outputs=outputs)

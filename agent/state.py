@@ -132,10 +132,14 @@ class Coverage(TypedDict, total=False):
     calendar: SourceCoverage
 
 
-class RunInput(TypedDict):
+class _RunInputBase(TypedDict):
     plan_date: str  # ISO date being planned
     now: str  # ISO datetime the run treats as "now"; fixed at start so resumes agree
     since: str  # ISO datetime: collect messages newer than this
+
+
+class RunInput(_RunInputBase, total=False):
+    review: bool  # pause before write_plan for the user's review
 
 
 class CalendarResult(TypedDict):
@@ -150,6 +154,9 @@ class PlannerState(RunInput, total=False):
     tasks: list[Task]
     extraction: ExtractionReport
     closed: list[ClosedTask]  # closed automatically by this run
+    reviewed: list[str]  # the user's review edits, as sentences
+    deferred: list[str]  # task ids the user moved to tomorrow
+    dropped: list[str]  # task ids the user dropped in review
     task_threads: dict[str, list[dict[str, str]]]  # task id -> threads where your reply closes it
     plan: Plan
     outputs: dict[str, str]  # "markdown"/"json" -> written file path

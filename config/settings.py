@@ -139,6 +139,10 @@ class CalendarSettings(_Section):
     calendar_id: str = "primary"
 
 
+class ReviewSettings(_Section):
+    enabled: bool = False  # pause every run for your review before the plan is written
+
+
 class OutputSettings(_Section):
     dir: str = "plans"
 
@@ -148,6 +152,7 @@ class PlannerFile(_Section):
     collect: CollectSettings = CollectSettings()
     planner: PlannerSettings = PlannerSettings()
     llm: LlmSettings = LlmSettings()
+    review: ReviewSettings = ReviewSettings()
     output: OutputSettings = OutputSettings()
 
 

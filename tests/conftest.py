@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import json
 import os
+import pty
+import select
 import shutil
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -95,6 +98,31 @@ class Home:
             stderr=subprocess.PIPE,
             text=True,
         )
+
+    def run_in_terminal(self, *args: str, answers: list[str], timeout: float = 120) -> tuple[int, str]:
+        """Run main.py on a pseudo-terminal, typing each answer at a 'review> ' prompt."""
+        pid, fd = pty.fork()
+        if pid == 0:  # the child: main.py with the terminal as stdin/stdout/stderr
+            os.chdir(self.path)
+            os.execve(sys.executable, [sys.executable, str(REPO / "main.py"), *args], self.env())
+        output, pending = b"", list(answers)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([fd], [], [], 0.2)
+            if ready:
+                try:
+                    chunk = os.read(fd, 65536)
+                except OSError:  # the child closed the terminal
+                    break
+                if not chunk:
+                    break
+                output += chunk
+            if pending and output.rstrip().endswith(b"review>"):
+                os.write(fd, (pending.pop(0) + "\n").encode())
+                output += b"\n"  # so the same prompt is not answered twice
+        _, status = os.waitpid(pid, 0)
+        os.close(fd)
+        return os.waitstatus_to_exitcode(status), output.decode(errors="replace")
 
     def plan_json(self, date: str = PLAN_DATE) -> dict[str, Any]:
         return json.loads((self.plans / f"{date}.json").read_text())

@@ -36,12 +36,17 @@ CREATE TABLE IF NOT EXISTS runs (
     last_error   text,
     failed_node  text,
     as_of        timestamptz NOT NULL,  -- the run's "now", fixed so a resume plans the same day
-    window_start timestamptz NOT NULL   -- collect messages newer than this
+    window_start timestamptz NOT NULL,  -- collect messages newer than this
+    review       boolean NOT NULL DEFAULT false,  -- pause for the user's review before writing
+    waiting_for  text                   -- 'review' while paused at the review interrupt
 );
+ALTER TABLE runs ADD COLUMN IF NOT EXISTS review boolean NOT NULL DEFAULT false;
+ALTER TABLE runs ADD COLUMN IF NOT EXISTS waiting_for text;
 -- Startup recovery reads only unfinished runs; a partial index keeps that a tiny
 -- index scan however many finished runs pile up.
 CREATE INDEX IF NOT EXISTS runs_unfinished_idx ON runs (started_at)
     WHERE status IN ('running', 'failed', 'interrupted');
+CREATE INDEX IF NOT EXISTS runs_waiting_idx ON runs (started_at) WHERE waiting_for IS NOT NULL;
 CREATE INDEX IF NOT EXISTS runs_plan_date_idx ON runs (plan_date, status);
 CREATE INDEX IF NOT EXISTS runs_started_idx ON runs (started_at DESC);
 

@@ -24,6 +24,7 @@ UNFINISHED = ("running", "failed", "interrupted")
 UNFINISHED_SQL = """SELECT * FROM runs
     WHERE status IN ('running', 'failed', 'interrupted')
       AND started_at > now() - make_interval(secs => %(secs)s)
+      AND waiting_for IS NULL
     ORDER BY started_at"""
 
 
@@ -47,14 +48,40 @@ class RunStore:
 
     # --- transitions ------------------------------------------------------------
 
-    def create(self, thread_id: str, plan_date: date, scenario: str, *, as_of: datetime, since: datetime) -> None:
+    def create(
+        self, thread_id: str, plan_date: date, scenario: str, *, as_of: datetime, since: datetime, review: bool = False
+    ) -> None:
         with self.db.pool.connection() as conn:
             conn.execute(
                 """INSERT INTO runs (thread_id, plan_date, scenario, status, attempts, owner_host, owner_pid,
-                                     as_of, window_start)
-                   VALUES (%s, %s, %s, 'running', 1, %s, %s, %s, %s)""",
-                (thread_id, plan_date, scenario, self.host, self.pid, as_of, since),
+                                     as_of, window_start, review)
+                   VALUES (%s, %s, %s, 'running', 1, %s, %s, %s, %s, %s)""",
+                (thread_id, plan_date, scenario, self.host, self.pid, as_of, since, review),
             )
+
+    def wait_for_review(self, thread_id: str) -> None:
+        """Paused at the review interrupt: never auto-resumed, picked up by 'python main.py review'."""
+        with self.db.pool.connection() as conn:
+            conn.execute(
+                """UPDATE runs SET status = 'interrupted', waiting_for = 'review', updated_at = now()
+                   WHERE thread_id = %s""",
+                (thread_id,),
+            )
+
+    def continue_review(self, thread_id: str) -> dict[str, Any]:
+        """This process takes the reviewed run over; not a new attempt: nothing failed."""
+        row = self._one(
+            """UPDATE runs SET status = 'running', waiting_for = NULL, owner_host = %(host)s, owner_pid = %(pid)s,
+                      updated_at = now()
+               WHERE thread_id = %(t)s AND waiting_for = 'review' RETURNING *""",
+            {"t": thread_id, "host": self.host, "pid": self.pid},
+        )
+        if row is None:
+            raise UsageError(f"Run {thread_id} is not waiting for review (any more).")
+        return row
+
+    def waiting_reviews(self) -> list[dict[str, Any]]:
+        return self._all("SELECT * FROM runs WHERE waiting_for = 'review' ORDER BY started_at DESC", {})
 
     def start_attempt(self, thread_id: str, scenario: str) -> dict[str, Any]:
         """Mark a resumed run as running again under this process; returns the updated row."""
@@ -85,7 +112,7 @@ class RunStore:
             if also is not None:
                 also(conn)
             row = conn.execute(
-                """UPDATE runs SET status = 'completed', last_error = NULL, failed_node = NULL,
+                """UPDATE runs SET status = 'completed', last_error = NULL, failed_node = NULL, waiting_for = NULL,
                           updated_at = now(), finished_at = now()
                    WHERE thread_id = %s RETURNING plan_date, as_of""",
                 (thread_id,),

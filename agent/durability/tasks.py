@@ -44,11 +44,16 @@ class TaskStore:
                 (self.account, ids),
             ).fetchall()
 
-    def save_plan(
-        self, conn: Any, plan_date: date, tasks: list[Task], threads: dict[str, list], closed: list[ClosedTask]
-    ) -> None:
-        """Record a written plan: its tasks open (first_planned kept), the closed ones done."""
-        for task in tasks:
+    def save_plan(self, conn: Any, plan_date: date, state: dict[str, Any]) -> None:
+        """Record a written plan: its tasks open (first_planned kept), closed ones done, review edits kept."""
+        threads: dict[str, list] = state.get("task_threads", {})
+        closed: list[ClosedTask] = state.get("closed", [])
+        planned: list[Task] = state["plan"]["tasks"]
+        by_id = {t["id"]: t for t in state.get("tasks", [])}
+        # Tasks the user moved to tomorrow or dropped in review are recorded too, so they are not lost
+        # (or carried) by mistake.
+        later = [by_id[i] for i in [*state.get("deferred", []), *state.get("dropped", [])] if i in by_id]
+        for task in [*planned, *later]:
             conn.execute(
                 """INSERT INTO tasks (account, id, task, threads, status, first_planned, last_planned)
                    VALUES (%s, %s, %s, %s, 'open', %s, %s)
@@ -66,6 +71,11 @@ class TaskStore:
                     plan_date,
                 ),
             )
+        tomorrow = date.fromordinal(plan_date.toordinal() + 1)
+        for task_id in state.get("deferred", []):
+            self._set(conn, task_id, "snoozed", until=tomorrow, reason="moved to tomorrow in review")
+        for task_id in state.get("dropped", []):
+            self._set(conn, task_id, "dropped", reason="dropped in review")
         for item in closed:
             conn.execute(
                 """UPDATE tasks SET status = 'done', closed_reason = %s, updated_at = now()
@@ -100,11 +110,16 @@ class TaskStore:
 
     def set_status(self, task_id: str, status: str, *, until: date | None = None, reason: str | None = None) -> None:
         with self.db.pool.connection() as conn:
-            conn.execute(
-                """UPDATE tasks SET status = %s, snoozed_until = %s, closed_reason = %s, updated_at = now()
-                   WHERE account = %s AND id = %s""",
-                (status, until, reason, self.account, task_id),
-            )
+            self._set(conn, task_id, status, until=until, reason=reason)
+
+    def _set(
+        self, conn: Any, task_id: str, status: str, *, until: date | None = None, reason: str | None = None
+    ) -> None:
+        conn.execute(
+            """UPDATE tasks SET status = %s, snoozed_until = %s, closed_reason = %s, updated_at = now()
+               WHERE account = %s AND id = %s""",
+            (status, until, reason, self.account, task_id),
+        )
 
 
 def _stored(task: Task) -> dict[str, Any]:

@@ -96,7 +96,7 @@ def _due_compatible(a: Candidate, b: Candidate) -> bool:
     return a.due is None or b.due is None or a.due == b.due
 
 
-def _similar(a: frozenset[str], b: frozenset[str]) -> bool:
+def similar_titles(a: frozenset[str], b: frozenset[str]) -> bool:
     # Jaccard |a & b| / |a | b| >= 0.5 without division: 3 * |a & b| >= |a| + |b|.
     inter = len(a & b)
     return inter > 0 and 3 * inter >= len(a) + len(b)
@@ -153,7 +153,7 @@ def group_duplicates(candidates: list[Candidate]) -> list[list[Candidate]]:
     for a, b in _candidate_pairs(candidates, tokens):
         ca, cb = by_id[a], by_id[b]
         nudged = (ca.nudge or cb.nudge) and ca.message["thread"] == cb.message["thread"]
-        if _due_compatible(ca, cb) and (nudged or _similar(tokens[a], tokens[b])):
+        if _due_compatible(ca, cb) and (nudged or similar_titles(tokens[a], tokens[b])):
             ra, rb = find(a), find(b)
             if ra != rb:
                 parent[max(ra, rb)] = min(ra, rb)

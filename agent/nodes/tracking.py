@@ -11,7 +11,11 @@ from datetime import UTC, datetime
 from functools import wraps
 from typing import Any
 
+from langgraph.errors import GraphInterrupt
+
 from agent.durability.runs import RunStore
+
+PAUSED = "paused for review"
 
 
 class ExecutionTracker:
@@ -30,6 +34,9 @@ class ExecutionTracker:
             self.running.add(node)
             try:
                 result = fn(state)
+            except GraphInterrupt:
+                self._finished(handle, PAUSED)  # waiting for the user, not a failure
+                raise
             except BaseException as exc:
                 self.failed_node = node
                 self._finished(handle, f"error: {type(exc).__name__}: {exc}")

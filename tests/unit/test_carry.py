@@ -115,3 +115,12 @@ def test_priority_rises_as_the_deadline_nears_and_never_falls() -> None:
     assert escalate(task("a", due="2026-11-22"), DAY)["priority"] == "P2"
     assert escalate(task("a", due="2026-11-30"), DAY)["priority"] == "P3"
     assert escalate(task("a", due="2026-11-20", priority="P0"), DAY)["priority"] == "P0"
+
+
+def test_the_same_request_on_a_later_day_keeps_the_earlier_task_and_its_age() -> None:
+    earlier = task("old1", source_id="m1")
+    again = {**task("new1", source_id="m9"), "title": "Task old1"}
+    tasks, _ = reconcile([again], [row(earlier)], [], user=USER, plan_date=DAY)
+    assert [t["id"] for t in tasks] == ["old1"]
+    assert tasks[0]["age_days"] == 2
+    assert [s["source_id"] for s in tasks[0]["sources"]] == ["m1", "m9"]
