@@ -54,8 +54,31 @@ def build_parser() -> argparse.ArgumentParser:
     snooze.add_argument("--until", required=True, metavar="YYYY-MM-DD", help="show it again from this date")
     auth = commands.add_parser("auth", parents=[common], help="sign in to a real account")
     auth.add_argument("service", choices=["gmail"], help="gmail: Google's browser sign-in, read-only scope")
+    history = commands.add_parser("history", parents=[common], help="list a run's checkpoints and replay branches")
+    history.add_argument("thread_id", metavar="THREAD_ID", help="the run's thread id, or a unique prefix of it")
+    show = commands.add_parser("show", parents=[common], help="show a run's state at a checkpoint")
+    show.add_argument("thread_id", metavar="THREAD_ID", help="the run's thread id, or a unique prefix of it")
+    show.add_argument("--checkpoint", metavar="ID", help="checkpoint id or a unique prefix (default: the latest)")
+    replay = commands.add_parser(
+        "replay", parents=[common], help="re-run a run from a checkpoint with the current settings, as a new branch"
+    )
+    replay.add_argument("thread_id", metavar="THREAD_ID", help="the run's thread id, or a unique prefix of it")
+    replay.add_argument(
+        "--from", dest="from_checkpoint", required=True, metavar="CHECKPOINT_ID", help="checkpoint id or unique prefix"
+    )
+    # Its own dest: the subparser's default would otherwise overwrite a --scenario given before 'replay'.
+    replay.add_argument("--scenario", dest="replay_scenario", metavar="NAME_OR_PATH", help="mock scenario to use")
     db = commands.add_parser("db", parents=[common], help="manage the embedded PostgreSQL server")
-    db.add_argument("action", choices=["start", "stop"], help="start it (and show where it is) or stop it")
+    db.add_argument(
+        "action",
+        choices=["start", "stop", "info"],
+        help="start it (and show where it is), stop it, or show sizes and runs",
+    )
+    cleanup = commands.add_parser("cleanup", parents=[common], help="delete the checkpoints of old finished runs")
+    cleanup.add_argument(
+        "--older-than", required=True, metavar="AGE", help="finished longer ago than this: 14d, 36h, 2w"
+    )
+    cleanup.add_argument("--dry-run", action="store_true", help="show what would be removed; delete nothing")
     return parser
 
 
@@ -75,8 +98,24 @@ def dispatch(args: argparse.Namespace) -> int:
         return commands.cmd_status(settings, args.limit)
     if args.command == "plan":
         return commands.cmd_plan(settings, args.plan_date)
+    if args.command == "cleanup" or (args.command == "db" and args.action == "info"):
+        from agent import maintenance_commands
+
+        if args.command == "cleanup":
+            return maintenance_commands.cmd_cleanup(settings, args.older_than, args.dry_run)
+        return maintenance_commands.cmd_db_info(settings)
     if args.command == "db":
         return commands.cmd_db(settings, args.action)
+    if args.command in ("history", "show", "replay"):
+        from agent import timetravel_commands
+
+        if args.command == "history":
+            return timetravel_commands.cmd_history(settings, args.thread_id)
+        if args.command == "show":
+            return timetravel_commands.cmd_show(settings, args.thread_id, args.checkpoint)
+        return timetravel_commands.cmd_replay(
+            settings, args.thread_id, args.from_checkpoint, args.replay_scenario or args.scenario
+        )
     if args.command == "review":
         return commands.cmd_review(settings, args.thread)
     if args.command == "tasks":

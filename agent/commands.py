@@ -94,6 +94,24 @@ def _review(rt: Runtime, scenario: Scenario | None, result: DayResult) -> DayRes
     return finish_review(rt, scenario, result.thread_id, edits)
 
 
+def _retention(rt: Runtime) -> None:
+    """retention.days: after a completed run, clean up finished runs older than that."""
+    days = rt.settings.retention.days
+    if rt.store is None or not days:
+        return
+    import psycopg
+
+    from agent.durability.retention import cleanup
+
+    try:
+        report = cleanup(rt.store.db, rt.checkpointer, timedelta(days=days), dry_run=False)
+    except psycopg.Error as exc:  # the plan is written; a failed clean-up must not fail the run
+        echo(f"Retention clean-up skipped: {exc}")
+        return
+    if report.removed:
+        echo(report.summary())
+
+
 def cmd_run(
     settings: Settings,
     *,
@@ -130,6 +148,8 @@ def cmd_run(
         result = plan_today(rt, scenario, as_of=as_of, new=new or since is not None, since=window_start, review=review)
         if result.draft is not None and _interactive():
             result = _review(rt, scenario, result)
+        if result.draft is None and not result.already_planned:
+            _retention(rt)
     if result.stale_runs:
         echo(
             f"{result.stale_runs} unfinished run(s) older than resume.max_age_hours "

@@ -133,6 +133,8 @@ def execute(
         raise RunFailed(_failure_message(rt, thread_id, tracker.failed_node, error, attempt, abandoned)) from exc
     finally:
         _current = None
+    # The state the run ended with: the branch head, not the checkpoint a replay started from.
+    config = {"configurable": {"thread_id": thread_id}}
     if draft is not None:
         if rt.store is not None:
             rt.store.wait_for_review(thread_id)

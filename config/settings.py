@@ -54,11 +54,16 @@ class RetrySettings(_Section):
     max_interval_seconds: float = Field(5.0, ge=0)
 
 
+class RetentionSettings(_Section):
+    days: float | None = Field(None, gt=0)  # after a completed run, clean up finished runs older than this
+
+
 class DurabilityFile(_Section):
     postgres: PostgresSettings = PostgresSettings()
     durability: DurabilitySettings = DurabilitySettings()
     resume: ResumeSettings = ResumeSettings()
     retry: RetrySettings = RetrySettings()
+    retention: RetentionSettings = RetentionSettings()
 
 
 # --- mock_config.yaml ---------------------------------------------------------------
@@ -210,6 +215,10 @@ class Settings(BaseModel):
     @property
     def retry(self) -> RetrySettings:
         return self.durability_file.retry
+
+    @property
+    def retention(self) -> RetentionSettings:
+        return self.durability_file.retention
 
     @property
     def user(self) -> UserSettings:

@@ -75,6 +75,17 @@ CREATE TABLE IF NOT EXISTS watermarks (
     updated_at     timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (account, source, plan_date)
 );
+
+-- Replays: a new branch of a thread forked from one of its checkpoints.
+CREATE TABLE IF NOT EXISTS forks (
+    id               bigserial PRIMARY KEY,
+    thread_id        text NOT NULL,
+    from_checkpoint  text NOT NULL,
+    created_at       timestamptz NOT NULL DEFAULT now(),
+    scenario         text NOT NULL,
+    outcome          text NOT NULL DEFAULT 'running'  -- until it ends: completed / failed / interrupted
+);
+CREATE INDEX IF NOT EXISTS forks_thread_idx ON forks (thread_id, created_at);
 """
 
 

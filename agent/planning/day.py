@@ -6,6 +6,7 @@ Times are minutes after local midnight on the planned day; intervals are [start,
 from __future__ import annotations
 
 import copy
+import heapq
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -65,10 +66,15 @@ def meeting_intervals(meetings: list[Meeting], plan_date: date, tz: ZoneInfo) ->
 
 
 class Day:
-    """Free minutes of the day as sorted [start, end) intervals, in minutes after midnight."""
+    """Free minutes of the day as sorted [start, end) intervals, in minutes after midnight.
+
+    ``left``, ``longest`` and ``usable`` are kept up to date by ``take``, so asking them costs nothing:
+    the planner asks for every task, also on a heavy day with a thousand tasks and a full calendar.
+    """
 
     def __init__(self, settings: PlannerSettings, meetings: list[Interval] | None = None) -> None:
         start, end = minutes_of(settings.workday_start), minutes_of(settings.workday_end)
+        self.min_block = settings.min_block_minutes
         meetings = merge(meetings or [])
         # The buffer after a meeting is for notes and a breather, not for the next task.
         buffer = settings.buffer_after_meetings_minutes
@@ -76,10 +82,25 @@ class Day:
         self.lunch = _place_lunch(settings, meetings, start, end)
         holes = busy + ([self.lunch] if self.lunch else [])
         self.free: list[Interval] = subtract([(start, end)], merge(holes))
+        self.version = 0  # counts the takes, so wording computed for one state of the day can be reused
+        self._count()
         self.available = self.left
         self.meeting_minutes = sum(e - s for s, e in subtract(meetings, [(0, start), (end, 24 * 60)]))
         # "Morning" for focus blocks: until lunch, or noon on a day without one.
         self.morning_end = self.lunch[0] if self.lunch else NOON
+
+    def _count(self) -> None:
+        lengths = [e - s for s, e in self.free]
+        self.left = sum(lengths)  # every free minute
+        self.longest = max(lengths, default=0)
+        # Free minutes in slots of at least min_block: the most any task can still get, split or not.
+        self.usable = sum(n for n in lengths if n >= self.min_block)
+        self.version += 1
+
+    @property
+    def full(self) -> bool:
+        """No slot holds even a minimum block: nothing more can be placed today."""
+        return self.usable == 0
 
     def clone(self) -> Day:
         """A copy whose free list can be taken from without touching this one (for what-if checks)."""
@@ -87,19 +108,12 @@ class Day:
         twin.free = list(self.free)
         return twin
 
-    @property
-    def left(self) -> int:
-        return sum(e - s for s, e in self.free)
-
-    @property
-    def longest(self) -> int:
-        return max((e - s for s, e in self.free), default=0)
-
     def take(self, start: int, length: int) -> None:
         for i, (s, e) in enumerate(self.free):
             if s <= start and start + length <= e:
                 pieces = [(s, start), (start + length, e)]
                 self.free[i : i + 1] = [(a, b) for a, b in pieces if b > a]
+                self._count()
                 return
         raise ValueError("slot is not free")  # pragma: no cover - callers only take slots they found
 
@@ -116,19 +130,38 @@ class Day:
         """Start of every free slot that holds ``length`` minutes, in time order."""
         return [s for s, e in self.free if e - s >= length]
 
-    def split_around_lunch(self, length: int, min_block: int) -> tuple[int, int, int] | None:
-        """(start, minutes before lunch, minutes after) when the free time touching lunch on both sides holds it."""
-        if self.lunch is None:
+    def split(self, length: int) -> list[Interval] | None:
+        """Parts ``(start, minutes)``, in time order, that together give ``length`` minutes; None when the
+        slots of at least ``min_block`` do not add up to it.
+
+        As few parts as possible (a person would rather work in two pieces than in four), then the earliest
+        slots; earlier parts are as long as possible while every later part keeps ``min_block``. Only when
+        the fewest parts cannot all reach ``min_block`` is the last one padded up to it (like any short block).
+        """
+        slots = [(s, e - s) for s, e in self.free if e - s >= self.min_block]
+        if sum(n for _, n in slots) < length:
             return None
-        before = next(((s, e) for s, e in self.free if e == self.lunch[0]), None)
-        after = next(((s, e) for s, e in self.free if s == self.lunch[1]), None)
-        if before is None or after is None:
-            return None
-        first = min(before[1] - before[0], length - min_block)
-        second = length - first
-        if first < min_block or second < min_block or second > after[1] - after[0]:
-            return None
-        return before[1] - first, first, second
+        count, total = 0, 0
+        for n in sorted((n for _, n in slots), reverse=True):
+            if total >= length:
+                break
+            count, total = count + 1, total + n
+        chosen: list[Interval] = []
+        got, i = 0, 0
+        for still in range(count - 1, -1, -1):  # ``still`` parts to choose after this one
+            # The earliest slot after which the ``still`` longest later slots still make up the rest.
+            while got + slots[i][1] + sum(heapq.nlargest(still, (n for _, n in slots[i + 1 :]))) < length:
+                i += 1
+            chosen.append(slots[i])
+            got += slots[i][1]
+            i += 1
+        rest = max(length, count * self.min_block)
+        parts: list[Interval] = []
+        for still, (start, n) in zip(range(count - 1, -1, -1), chosen, strict=True):
+            part = min(n, rest - still * self.min_block)
+            parts.append((start, part))
+            rest -= part
+        return parts
 
 
 def _place_lunch(settings: PlannerSettings, meetings: list[Interval], start: int, end: int) -> Interval | None:

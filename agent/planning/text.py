@@ -11,16 +11,22 @@ def duration(minutes: int) -> str:
     return f"{hours} h" if not rest else f"{hours} h {rest} min"
 
 
-def no_fit_reason(needed: int, needed_text: str, *, left: int, longest: int, meeting_minutes: int) -> str:
-    """Why ``needed`` minutes do not fit; meetings are named when they are what ate the day.
+def no_fit_reason(
+    needed: int, needed_text: str, *, left: int, usable: int, min_block: int, meeting_minutes: int
+) -> str:
+    """Why ``needed`` minutes do not fit; meetings are named when there are any.
 
-    Without meetings the wording is the planner's original one (tests and saved plans rely on it).
+    A task may be split over several free slots of at least ``min_block``, so what it misses is either
+    time at all (``left``: every free minute) or time in pieces long enough to work in (``usable``).
+    Without meetings and when time itself is short, the wording is the planner's original one.
     """
-    if not meeting_minutes:
-        if left >= needed:
-            return f"does not fit: {needed_text}, longest free slot is {longest} min ({left} min left today)"
-        return f"does not fit: {needed_text}, {left} min left today"
-    meetings = f"meetings take {duration(meeting_minutes)} today"
-    if left >= needed:
-        return f"does not fit: {needed_text}, the longest free slot left is {longest} min ({meetings})"
-    return f"does not fit: {needed_text}, only {left} min left today ({meetings})"
+    meetings = f"meetings take {duration(meeting_minutes)} today" if meeting_minutes else ""
+    if left < needed:
+        if not meetings:
+            return f"does not fit: {needed_text}, {left} min left today"
+        return f"does not fit: {needed_text}, only {left} min left today ({meetings})"
+    if not usable:
+        gaps = f"{left} min left in shorter gaps" + (f"; {meetings}" if meetings else "")
+        return f"does not fit: {needed_text}, no free block of at least {min_block} min is left ({gaps})"
+    blocks = f"only {usable} min free in blocks of at least {min_block} min"
+    return f"does not fit: {needed_text}, {blocks}" + (f" ({meetings})" if meetings else "")

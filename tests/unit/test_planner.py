@@ -113,11 +113,12 @@ def test_overflow_goes_to_unscheduled_with_reason() -> None:
     assert next(t for t in p["tasks"] if t["id"] == "c")["scheduled"] is None
 
 
-def test_fragmented_day_says_longest_slot() -> None:
-    # 10 min free before lunch, 35 at the end of the day: 45 in total, but never 45 in one piece.
+def test_fragmented_day_says_how_much_is_free_in_workable_blocks() -> None:
+    # 10 min free before lunch, 35 at the end of the day: 45 in total, but the 10 min are below the
+    # minimum block, so even split there are only 35 usable minutes.
     p = plan([task("a", 200, "P1"), task("b", 220, "P1"), task("c", 45, "P2")])
     reason = p["unscheduled"][0]["reason"]
-    assert reason == "does not fit: 45 min needed, longest free slot is 35 min (45 min left today)"
+    assert reason == "does not fit: 45 min needed, only 35 min free in blocks of at least 25 min"
 
 
 def test_batch_overflow_keeps_most_important_quick_tasks() -> None:
@@ -243,9 +244,15 @@ def test_focus_preference_never_costs_a_more_important_task_its_place() -> None:
     q = with_meetings([task("a", 30, "P0"), task("deep", 60, "P1"), task("c", 30, "P2")], meetings,
                       buffer_after_meetings_minutes=0)  # fmt: skip
     assert ("09:00", "10:00", "Task deep") in spans(q) and [u["task_id"] for u in q["unscheduled"]] == ["c"]
+    # Plain first fit puts the P0 half hour first; the P1 hour is then split around it rather than left out.
     off = with_meetings([task("a", 30, "P0"), task("deep", 60, "P1"), task("c", 30, "P2")], meetings,
                         buffer_after_meetings_minutes=0, focus_blocks=False)  # fmt: skip
-    assert [u["task_id"] for u in off["unscheduled"]] == ["deep"]
+    assert [u["task_id"] for u in off["unscheduled"]] == ["c"]
+    assert ("09:30", "10:00", "Task deep (part 1/2)") in spans(off) and (
+        "17:00",
+        "17:30",
+        "Task deep (part 2/2)",
+    ) in spans(off)
 
 
 def test_lunch_moves_when_a_meeting_takes_its_slot() -> None:
@@ -256,12 +263,21 @@ def test_lunch_moves_when_a_meeting_takes_its_slot() -> None:
 
 
 def test_unscheduled_reason_names_the_meetings() -> None:
+    # Free: 09:00-09:30, 09:50-11:00, 11:35-12:30, 13:15-14:00, 16:05-16:30 (225 min, the longest 70).
     busy_day = [*DEFAULT_DAY, meeting("x", "15:05", "16:00"), meeting("y", "16:30", "17:30")]
-    p = with_meetings([task("big", 120, "P1")], busy_day)
+    p = with_meetings([task("big", 240, "P1")], busy_day)
     assert p["unscheduled"] == [
         {
             "task_id": "big",
-            "reason": "does not fit: 120 min needed, the longest free slot left is 70 min "
+            "reason": "does not fit: 240 min needed, only 225 min left today (meetings take 3 h 40 min today)",
+        }
+    ]
+    # An hour at 09:50 leaves 10 min before the 1:1, below the minimum block: 165 min free, 155 usable.
+    q = with_meetings([task("q", 60, "P0"), task("big", 160, "P1")], busy_day)
+    assert q["unscheduled"] == [
+        {
+            "task_id": "big",
+            "reason": "does not fit: 160 min needed, only 155 min free in blocks of at least 25 min "
             "(meetings take 3 h 40 min today)",
         }
     ]
@@ -276,3 +292,183 @@ def test_effort_and_determinism_with_meetings() -> None:
     p = with_meetings(tasks, list(reversed(DEFAULT_DAY)))
     assert p["effort_minutes"] == 130
     assert p == with_meetings(list(reversed(tasks)), DEFAULT_DAY)
+
+
+# --- splitting over free slots, priority order and a full day --------------------------------------
+
+BUSY_DAY = [*DEFAULT_DAY, meeting("x", "15:05", "16:00"), meeting("y", "16:30", "17:30")]
+# Free on BUSY_DAY: 09:00-09:30 (30), 09:50-11:00 (70), 11:35-12:30 (55), 13:15-14:00 (45), 16:05-16:30 (25).
+
+
+def parts_of(p: Plan, tid: str) -> list[tuple[str, str, str]]:
+    return [span for span, b in zip(spans(p), p["blocks"], strict=True) if b["task_id"] == tid]
+
+
+def test_task_longer_than_any_slot_is_split_across_meetings() -> None:
+    p = with_meetings([task("big", 120, "P1")], BUSY_DAY)
+    # Two parts are enough (70 + 55 >= 120): the earliest such slots, the first one filled.
+    assert parts_of(p, "big") == [
+        ("09:50", "11:00", "Task big (part 1/2)"),
+        ("11:35", "12:25", "Task big (part 2/2)"),
+    ]
+    big = p["tasks"][0]["scheduled"]
+    assert (hm(big["start"]), hm(big["end"])) == ("09:50", "12:25") and p["unscheduled"] == []
+    assert p["planned_minutes"] == 120
+    # Every free slot of the day, in time order: four meetings apart, all parts at least the minimum.
+    q = with_meetings([task("huge", 200, "P1")], BUSY_DAY)
+    assert parts_of(q, "huge") == [
+        ("09:00", "09:30", "Task huge (part 1/4)"),
+        ("09:50", "11:00", "Task huge (part 2/4)"),
+        ("11:35", "12:30", "Task huge (part 3/4)"),
+        ("13:15", "14:00", "Task huge (part 4/4)"),
+    ]
+
+
+def test_split_keeps_every_part_at_the_minimum() -> None:
+    # Free: 09:00-09:40 (40) and 10:00-10:50 (50), min block 30. 75 min: 40 + 35. 65 min: taking all 40 min
+    # first would leave 25 for the second part, so the first part stops at 35 and the second gets 30.
+    meetings = [meeting("m1", "09:40", "10:00"), meeting("m2", "10:50", "17:30")]
+    for minutes, first, second in (
+        (75, ("09:00", "09:40"), ("10:00", "10:35")),
+        (65, ("09:00", "09:35"), ("10:00", "10:30")),
+    ):
+        p = with_meetings([task("t", minutes, "P1")], meetings, min_block_minutes=30, lunch_minutes=0,
+                          buffer_after_meetings_minutes=0)  # fmt: skip
+        assert parts_of(p, "t") == [(*first, "Task t (part 1/2)"), (*second, "Task t (part 2/2)")], minutes
+    # 50 min over two 30 min slots: no part may be below 30 min, so the last one is padded to the minimum
+    # (like any block of a short task) rather than the task being left out.
+    meetings = [meeting("m1", "09:30", "10:00"), meeting("m2", "10:30", "17:30")]
+    p = with_meetings([task("t", 50, "P1")], meetings, min_block_minutes=30, lunch_minutes=0,
+                      buffer_after_meetings_minutes=0)  # fmt: skip
+    assert parts_of(p, "t") == [("09:00", "09:30", "Task t (part 1/2)"), ("10:00", "10:30", "Task t (part 2/2)")]
+
+
+def test_gap_below_the_minimum_block_is_not_used_for_a_part() -> None:
+    # 20 min before lunch is below the minimum: the task cannot use it, and 60 min after lunch are too few.
+    p = plan([task("a", 190, "P0"), task("b", 240, "P1"), task("c", 90, "P2")], workday_end=time(14, 15))
+    assert [u["task_id"] for u in p["unscheduled"]] == ["b", "c"]
+    assert p["unscheduled"][1]["reason"] == "does not fit: 90 min needed, 80 min left today"
+
+
+def test_more_important_task_is_split_before_less_important_ones_get_time() -> None:
+    # The default day's problem: a P1 90 min task, no single free slot of 90 min, and P3 quick replies.
+    meetings = [*DEFAULT_DAY, meeting("sync", "16:05", "16:30")]
+    tasks = [
+        task("r1", 15, "P3"),
+        task("p2", 60, "P2"),
+        task("summary", 90, "P1"),
+        task("r2", 15, "P3"),
+        task("p0", 180, "P0"),
+    ]
+    p = with_meetings(tasks, meetings)
+    assert parts_of(p, "p0") == [
+        ("09:50", "11:00", "Task p0 (part 1/3)"),
+        ("11:35", "12:30", "Task p0 (part 2/3)"),
+        ("15:05", "16:00", "Task p0 (part 3/3)"),
+    ]
+    assert parts_of(p, "summary") == [
+        ("13:15", "14:00", "Task summary (part 1/2)"),
+        ("16:35", "17:20", "Task summary (part 2/2)"),
+    ]
+    # The P2 hour gets what is left before the P3 replies do; only 30 min are usable, so it does not fit,
+    # and the replies take those 30 min rather than leave them empty.
+    assert p["unscheduled"] == [
+        {
+            "task_id": "p2",
+            "reason": "does not fit: 60 min needed, only 45 min left today (meetings take 2 h 10 min today)",
+        }
+    ]
+    assert ("09:00", "09:30", "Quick replies: Task r1; Task r2") in spans(p)
+    assert p == with_meetings(tasks, meetings, focus_blocks=False)  # no morning slot holds a focus task whole
+
+
+def test_priority_order_decides_who_gets_the_last_free_time() -> None:
+    # 100 min free in blocks of at least 25 min (09:00-09:30, 09:50-11:00), everything else taken.
+    meetings = [meeting("standup", "09:30", "09:45"), meeting("m", "11:00", "17:30")]
+    tasks = [task("low", 60, "P3"), task("high", 90, "P1"), task("mid", 25, "P2")]
+    p = with_meetings(tasks, meetings, lunch_minutes=0)
+    assert parts_of(p, "high") == [
+        ("09:00", "09:30", "Task high (part 1/2)"),
+        ("09:50", "10:50", "Task high (part 2/2)"),
+    ]
+    assert [u["task_id"] for u in p["unscheduled"]] == ["mid", "low"]
+    assert (
+        p["unscheduled"][0]["reason"]
+        == "does not fit: 25 min needed, only 10 min left today (meetings take 6 h 45 min today)"
+    )
+    assert (
+        p["unscheduled"][1]["reason"]
+        == "does not fit: 60 min needed, only 10 min left today (meetings take 6 h 45 min today)"
+    )
+
+
+def test_reason_when_only_small_gaps_are_left() -> None:
+    # 40 min before lunch, 24 min at the end of the day: 64 min left, 40 of them in a workable block.
+    p = plan([task("a", 170, "P0"), task("b", 231, "P0"), task("c", 60, "P1")])
+    assert p["unscheduled"] == [
+        {"task_id": "c", "reason": "does not fit: 60 min needed, only 40 min free in blocks of at least 25 min"}
+    ]
+
+
+def test_quick_replies_hold_one_priority_each() -> None:
+    p = plan([task("a", 10, "P1"), task("b", 10, "P3"), task("c", 60, "P2")])
+    assert spans(p)[:3] == [
+        ("09:00", "09:25", "Quick replies: Task a"),
+        ("09:25", "10:25", "Task c"),
+        ("10:25", "10:50", "Quick replies: Task b"),
+    ]
+
+
+def test_batch_too_long_for_any_slot_is_cut_between_its_tasks() -> None:
+    # Free: 09:00-09:30 and 10:00-10:30 only; four 15 min replies (60 min) go two and two, none is dropped.
+    meetings = [meeting("m1", "09:30", "10:00"), meeting("m2", "10:30", "17:30")]
+    tasks = [task(t, 15, "P1") for t in "abcd"]
+    p = with_meetings(tasks, meetings, lunch_minutes=0, buffer_after_meetings_minutes=0)
+    assert [s for s in spans(p) if s[2].startswith("Quick")] == [
+        ("09:00", "09:30", "Quick replies: Task a; Task b"),
+        ("10:00", "10:30", "Quick replies: Task c; Task d"),
+    ]
+    assert p["unscheduled"] == []
+
+
+def test_full_day_lists_every_remaining_task_without_rescanning(monkeypatch: Any) -> None:
+    # 09:00-12:20 and 13:15-17:15 are taken: 10 + 15 min are left, no block of 25 min. Nothing else fits.
+    filler = [task("a", 200, "P0"), task("b", 240, "P0")]
+    rest = [task(f"r{i:04}", (30, 10, 25, 500)[i % 4], ("P1", "P2", "P3")[i % 3]) for i in range(1200)]
+    from agent.planning import day as day_module
+
+    calls = {"first_fit": 0, "slot_starts": 0, "split": 0}
+    for name in calls:
+        original = getattr(day_module.Day, name)
+
+        def counted(self: Any, *args: Any, _original: Any = original, _name: str = name, **kwargs: Any) -> Any:
+            calls[_name] += 1
+            return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(day_module.Day, name, counted)
+    plan(filler + rest[:8])
+    few = dict(calls)
+    calls.update(dict.fromkeys(calls, 0))
+    p = plan(filler + rest)
+    assert calls == few  # the slots are looked at for the fillers only, however many tasks follow
+    assert [t["id"] for t in p["tasks"] if t["scheduled"]] == ["a", "b"]
+    assert len(p["unscheduled"]) == 1200
+    by_id = {t["id"]: t for t in rest}
+    reasons: dict[int, set[str]] = {}
+    for u in p["unscheduled"]:
+        reasons.setdefault(by_id[u["task_id"]]["estimate_minutes"], set()).add(u["reason"])
+    gaps = "no free block of at least 25 min is left (25 min left in shorter gaps)"
+    assert reasons == {
+        30: {"does not fit: 30 min needed, 25 min left today"},
+        10: {f"does not fit: 10 min needed (25 min minimum block), {gaps}"},
+        25: {f"does not fit: 25 min needed, {gaps}"},
+        500: {"does not fit: 500 min needed, 25 min left today"},
+    }
+
+
+def test_splitting_is_deterministic() -> None:
+    tasks = [task("a", 120, "P1"), task("b", 45, "P2"), task("c", 10, "P3"), task("d", 200, "P0"), task("e", 15, "P3")]
+    p = with_meetings(tasks, BUSY_DAY)
+    assert any("(part 1/" in b["title"] for b in p["blocks"])
+    assert p == with_meetings(list(reversed(tasks)), list(reversed(BUSY_DAY)))
+    assert all(minutes(b) >= 25 for b in p["blocks"] if b["kind"] == "task")
