@@ -99,12 +99,33 @@ class Database:
     url: str
     pool: ConnectionPool
     embedded_dir: Path | None = None  # set when the embedded server is in use
+    _tracking: psycopg.Connection[dict[str, Any]] | None = None
+
+    def tracking(self) -> psycopg.Connection[dict[str, Any]]:
+        """One connection for node-execution records, with synchronous_commit off.
+
+        Those rows are bookkeeping written twice per node: waiting for a WAL flush each time
+        tripled the per-node cost. They are visible to other sessions as soon as the commit
+        returns, so a killed planner loses none; only a crash of the server itself could drop
+        the last few. Checkpoints keep full synchronous commits on the pool's connections.
+        """
+        if self._tracking is None or self._tracking.closed:
+            self._tracking = psycopg.connect(
+                self.url,
+                autocommit=True,
+                row_factory=dict_row,
+                options="-c synchronous_commit=off",
+                application_name="daily-planner-tracking",
+            )
+        return self._tracking
 
     def connect_dedicated(self, application_name: str) -> psycopg.Connection[dict[str, Any]]:
         """A connection outside the pool, for session-level advisory locks."""
         return psycopg.connect(self.url, autocommit=True, row_factory=dict_row, application_name=application_name[:63])
 
     def close(self) -> None:
+        if self._tracking is not None:
+            self._tracking.close()
         self.pool.close()
 
 

@@ -196,17 +196,22 @@ class RunStore:
     # --- node executions ----------------------------------------------------------
 
     def node_started(self, thread_id: str, node: str, attempt: int) -> int:
-        row = self._one(
-            """INSERT INTO node_executions (thread_id, node, attempt, pid)
-               VALUES (%(t)s, %(n)s, %(a)s, %(p)s) RETURNING id""",
-            {"t": thread_id, "n": node, "a": attempt, "p": self.pid},
+        row = (
+            self.db.tracking()
+            .execute(
+                """INSERT INTO node_executions (thread_id, node, attempt, pid)
+                   VALUES (%(t)s, %(n)s, %(a)s, %(p)s) RETURNING id""",
+                {"t": thread_id, "n": node, "a": attempt, "p": self.pid},
+            )
+            .fetchone()
         )
         assert row is not None
         return int(row["id"])
 
     def node_finished(self, execution_id: int, outcome: str) -> None:
-        with self.db.pool.connection() as conn:
-            conn.execute("UPDATE node_executions SET outcome = %s WHERE id = %s", (outcome[:500], execution_id))
+        self.db.tracking().execute(
+            "UPDATE node_executions SET outcome = %s WHERE id = %s", (outcome[:500], execution_id)
+        )
 
     def node_executions(self, thread_id: str) -> list[dict[str, Any]]:
         return self._all(
