@@ -9,19 +9,14 @@ user can fix (missing scope, API not enabled, unknown calendar) become ``ConfigE
 from __future__ import annotations
 
 import logging
-import random
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any, TypeVar
 
-import httplib2
-from google.auth.exceptions import RefreshError, TransportError
-from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 
-from agent.errors import ConfigError, PlannerError, SourceError, TransientSourceError
-from collectors.gmail_api import DISABLED_REASONS, SCOPE_REASONS, _error_reasons, _retry_after, _retryable
-from collectors.google_auth import REAUTH_COMMAND, signin_error
+from agent.errors import ConfigError, PlannerError, SourceError
+from collectors.google_api import DISABLED_REASONS, SCOPE_REASONS, GoogleApiClient, error_reasons
+from collectors.google_auth import REAUTH_COMMAND
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +28,7 @@ PAGE_SIZE = 250  # events.list's default page; a day rarely needs a second one, 
 
 def _permanent_error(exc: HttpError, calendar_id: str) -> PlannerError:
     """A non-retryable HTTP error, as something the user can act on."""
-    status, reasons = exc.resp.status, _error_reasons(exc.content)
+    status, reasons = exc.resp.status, error_reasons(exc.content)
     if status == 403 and reasons & SCOPE_REASONS:
         return ConfigError(
             f"Google Calendar refused to list events: the sign-in lacks the {SCOPES_CALENDAR[0]} scope. "
@@ -57,68 +52,16 @@ def _permanent_error(exc: HttpError, calendar_id: str) -> PlannerError:
     return SourceError(f"Google Calendar events.list failed with HTTP {status}: {exc.reason or 'no reason given'}")
 
 
-class GoogleCalendarClient:
+class GoogleCalendarClient(GoogleApiClient):
     """``CalendarClient`` over a googleapiclient Calendar v3 service."""
 
-    def __init__(
-        self,
-        service: Any,
-        *,
-        max_retries: int = 4,
-        base_delay: float = 1.0,
-        max_delay: float = 32.0,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self.service = service
-        self.max_retries = max_retries
-        self.base_delay = base_delay
-        self.max_delay = max_delay
-        self._sleep = sleep  # injectable so tests check the waits without waiting
+    API = ("calendar", "v3")
+    LABEL = "Google Calendar"
 
-    @classmethod
-    def from_credentials(cls, credentials: Any, **options: Any) -> GoogleCalendarClient:
-        """The production path: google.oauth2 credentials (granted SCOPES_CALENDAR), refreshed on 401."""
-        service = build("calendar", "v3", credentials=credentials, cache_discovery=False, static_discovery=True)
-        return cls(service, **options)
+    calendar_id = "primary"  # the calendar being read, for error messages
 
-    @classmethod
-    def from_http(cls, http: Any, **options: Any) -> GoogleCalendarClient:
-        """Over any httplib2.Http-compatible object (HttpMockSequence, AuthorizedHttp, ...)."""
-        # static_discovery: the Calendar discovery document ships in the package, so no request for it.
-        service = build("calendar", "v3", http=http, cache_discovery=False, static_discovery=True)
-        return cls(service, **options)
-
-    def _delay(self, attempt: int, retry_after: float | None) -> float:
-        if retry_after is not None:
-            return min(retry_after, self.max_delay)
-        # Exponential backoff with full jitter, so parallel runs do not retry in lockstep.
-        return min(self.max_delay, self.base_delay * 2**attempt) * (0.5 + random.random() / 2)
-
-    def _call(self, calendar_id: str, send: Callable[[], T]) -> T:
-        """``send()`` with retries for 429/5xx and network errors, errors mapped to ``PlannerError``s."""
-        for attempt in range(self.max_retries + 1):
-            last = attempt == self.max_retries
-            try:
-                return send()
-            except HttpError as exc:
-                if not _retryable(exc):
-                    raise _permanent_error(exc, calendar_id) from exc
-                if last:
-                    raise TransientSourceError(
-                        f"Google Calendar kept failing (HTTP {exc.resp.status}) after {self.max_retries} retries; "
-                        "it will be tried again."
-                    ) from exc
-                delay = self._delay(attempt, _retry_after(exc))
-                log.warning("Google Calendar: HTTP %s, retrying in %.1fs", exc.resp.status, delay)
-            except RefreshError as exc:
-                raise signin_error(exc) from exc
-            except (TransportError, httplib2.HttpLib2Error, OSError) as exc:  # DNS, refused, reset, timeout
-                if last:
-                    raise TransientSourceError(f"Could not reach Google Calendar: {exc}") from exc
-                delay = self._delay(attempt, None)
-                log.warning("Google Calendar: %s, retrying in %.1fs", exc, delay)
-            self._sleep(delay)
-        raise AssertionError("unreachable")  # the loop returns or raises on its last attempt
+    def permanent_error(self, exc: HttpError, what: str) -> PlannerError:
+        return _permanent_error(exc, self.calendar_id)
 
     def events(self, calendar_id: str, time_min: str, time_max: str) -> Iterator[dict]:
         """events.list items overlapping [time_min, time_max), recurring events expanded, by start time."""
@@ -135,7 +78,8 @@ class GoogleCalendarClient:
             }
             if page_token:
                 params["pageToken"] = page_token
-            page = self._call(calendar_id, resource.list(**params).execute)
+            self.calendar_id = calendar_id
+            page = self._call("events.list", resource.list(**params).execute)
             yield from page.get("items") or []
             page_token = page.get("nextPageToken")
             if not page_token:
