@@ -187,3 +187,24 @@ def test_durations_and_masking() -> None:
     assert masked_location("postgresql://db/planner?password=hunter2&sslmode=require") == (
         "postgresql://db/planner?password=***&sslmode=require"
     )
+
+
+def test_cli_and_retention_days_after_a_completed_run(home: Home) -> None:
+    assert home.run("--scenario", "default", "--date", "2026-11-10").returncode == 0
+    old = home.runs()[0]["thread_id"]
+    home.execute("UPDATE runs SET started_at = now() - interval '30 days', finished_at = now() - interval '30 days'")
+    dry = home.run("cleanup", "--older-than", "14d", "--dry-run")
+    assert dry.returncode == 0 and old in dry.stdout
+    assert home.query("SELECT count(*) AS n FROM checkpoints WHERE thread_id = %s", (old,))[0]["n"] > 0
+    info = home.run("db", "info")
+    assert info.returncode == 0 and "completed" in info.stdout and "checkpoints" in info.stdout
+    bad = home.run("cleanup", "--older-than", "soon")
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+
+    # retention.days: the next completed run removes what is older than that.
+    config = home.path / "config" / "durability_config.yaml"
+    config.write_text(config.read_text().replace("days: null", "days: 14"))
+    assert home.run("--scenario", "default", "--date", "2026-11-20").returncode == 0
+    assert home.query("SELECT count(*) AS n FROM checkpoints WHERE thread_id = %s", (old,))[0]["n"] == 0
+    assert [r["plan_date"].isoformat() for r in home.runs()] == ["2026-11-20"]
+    assert (home.plans / "2026-11-10.json").exists()  # plan files are never touched
