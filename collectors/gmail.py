@@ -41,6 +41,10 @@ class GmailCollector:
         until = int(window.until.timestamp()) + 1
         return f"after:{since} before:{until} {self.query_filter}".strip()
 
+    def sent_query(self, window: Window) -> str:
+        since, until = int(window.since.timestamp()), int(window.until.timestamp()) + 1
+        return f"after:{since} before:{until} in:sent"
+
     def _resources(self, ids: list[str]) -> Iterator[dict]:
         for start in range(0, len(ids), BATCH_SIZE):
             yield from self.client.get_messages(ids[start : start + BATCH_SIZE])
@@ -48,6 +52,10 @@ class GmailCollector:
     def collect(self, window: Window) -> SourceResult:
         """Messages with since < internalDate <= until, sorted by time then id, deduplicated."""
         ids = list(dict.fromkeys(self.client.list_message_ids(self.query(window))))
+        # Your own replies are in Sent, which the filter leaves out: they close the tasks you
+        # answered, so they are read too (and never become tasks themselves).
+        listed = set(ids)
+        sent = [i for i in dict.fromkeys(self.client.list_message_ids(self.sent_query(window))) if i not in listed]
         fetched = 0
         skipped: Counter[str] = Counter()
         if self.max_messages is not None and len(ids) > self.max_messages:
@@ -56,6 +64,7 @@ class GmailCollector:
                 len(ids) - self.max_messages
             )
             ids = ids[: self.max_messages]
+        ids += sent
         by_id: dict[str, Message] = {}
         for resource in self._resources(ids):
             fetched += 1

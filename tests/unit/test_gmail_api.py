@@ -223,6 +223,7 @@ def test_gmail_collector_over_the_real_client_matches_the_mock() -> None:
                 {"messages": [{"id": i, "threadId": by_id[i]["threadId"]} for i in ids[:half]], "nextPageToken": "n"}
             ),
             reply({"messages": [{"id": i, "threadId": by_id[i]["threadId"]} for i in ids[half:]]}),
+            reply({"resultSizeEstimate": 0}),  # in:sent: none of your own replies in this window
             batch(*((i, 200, by_id[i]) for i in reversed(ids))),
         ]
     )
@@ -233,5 +234,6 @@ def test_gmail_collector_over_the_real_client_matches_the_mock() -> None:
     assert len(ids) > 10 and real["fetched"] == len(ids)
     assert real == mock
     assert parse_qs(urlsplit(sent(client)[0][0]).query)["q"] == [collector_query]
+    assert parse_qs(urlsplit(sent(client)[2][0]).query)["q"][0].endswith(" in:sent")
     dana = [m for m in real["messages"] if m["sender_address"] == "dana.kim@northwind.example"]
     assert dana and all(m["source"] == "email" and m["link"].startswith("https://mail.google.com/") for m in dana)
