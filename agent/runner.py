@@ -62,7 +62,15 @@ def _summary(node: str, update: dict[str, Any]) -> str:
     if node == "collect_calendar":
         return f"{len(update['calendar']['meetings'])} meetings"
     if node == "extract_tasks":
-        return f"{len(update['tasks'])} tasks"
+        report = update.get("extraction") or {}
+        if report.get("method") != "llm":
+            return f"{len(update['tasks'])} tasks (rule-based)"
+        fallback = f", {report['fallback_messages']} messages by rules after model errors"
+        return (
+            f"{len(update['tasks'])} tasks ({report['model']}: {report['calls']} calls, "
+            f"{report['input_tokens']} input / {report['output_tokens']} output tokens, "
+            f"{report['cache_hits']} cache hits{fallback if report['fallback_messages'] else ''})"
+        )
     if node == "track_tasks":
         carried = sum(1 for t in update["tasks"] if t.get("carried_from"))
         closed = len(update["closed"])
