@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from agent.state import Plan, Task
@@ -154,7 +154,3 @@ def review_in_terminal(
         edits.append(parsed)
         titles.setdefault(parsed.get("task_id", ""), parsed.get("title", ""))
         out(f"  ok: {describe(parsed, titles)} (type 'a' to accept and re-time the day)")
-
-
-def tomorrow_of(plan_date: str) -> date:
-    return date.fromordinal(date.fromisoformat(plan_date).toordinal() + 1)

@@ -19,8 +19,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from agent.errors import SourceError, TransientSourceError
 
-NODES = ("collect_email", "collect_slack", "collect_calendar", "extract_tasks", "plan_day", "write_plan")
-
 
 class Fault(BaseModel):
     """One injected failure. ``kind``:
