@@ -126,7 +126,10 @@ def execute(
                     draft = update[0].value  # review_plan paused with the draft plan
                 # @task results (the LLM's batches) stream too; only graph nodes are reported.
                 elif node in graph.nodes and isinstance(update, dict):
-                    rt.report(f"  ✓ {node}: {_summary(node, update)}")
+                    # A resume also streams the saved results of nodes that finished before.
+                    mark = "✓" if node in tracker.ran else "↺"
+                    restored = "" if node in tracker.ran else " (restored from its checkpoint, not run again)"
+                    rt.report(f"  {mark} {node}: {_summary(node, update)}{restored}")
                     outputs = update.get("outputs", outputs)
     except (KeyboardInterrupt, RunInterrupted) as exc:
         _record(rt, thread_id, "interrupted", "interrupted by a signal", tracker.failed_node)

@@ -24,7 +24,8 @@ class ExecutionTracker:
         self.attempt = attempt
         self.store = store
         self.failed_node: str | None = None  # the node the last error came from
-        self.running: set[str] = set()  # nodes executing right now (two collectors run in parallel)
+        self.running: set[str] = set()  # nodes executing right now (the collectors run in parallel)
+        self.ran: set[str] = set()  # nodes this process executed (others were restored from checkpoints)
         self._memory: list[dict[str, Any]] = []
 
     def track(self, node: str, fn: Callable[[Any], dict[str, Any]]) -> Callable[[Any], dict[str, Any]]:
@@ -32,6 +33,7 @@ class ExecutionTracker:
         def tracked(state: Any) -> dict[str, Any]:
             handle = self._started(node)
             self.running.add(node)
+            self.ran.add(node)
             try:
                 result = fn(state)
             except GraphInterrupt:

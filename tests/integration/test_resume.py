@@ -27,6 +27,7 @@ def test_slack_failure_then_default_resumes_without_recollecting_email(home: Hom
 
     resumed = home.run("--scenario", "default", "--date", PLAN_DATE)
     assert resumed.returncode == 0, resumed.stderr
+    assert "↺ collect_email: 32 messages (restored from its checkpoint, not run again)" in resumed.stderr
     run = _only_run(home)
     assert (run["status"], run["attempts"]) == ("completed", 2)
     counts = home.executions(run["thread_id"])
