@@ -68,6 +68,7 @@ def build_coverage(
     enabled_sources: tuple[str, ...],
     history: list[dict[str, Any]],
     attempt: int,
+    replay_of: str | None = None,
 ) -> Coverage:
     sources: dict[str, SourceCoverage] = {}
     for name in ("email", "slack"):
@@ -79,6 +80,10 @@ def build_coverage(
             "skipped": dict(sorted(result["skipped"].items())),
         }
     resumed, retried = describe_history(history, attempt)
+    if replay_of is not None:
+        # A replay re-runs finished steps on purpose: say that, not that their checkpoints were lost.
+        again = [n for n in NODE_ORDER if any(e["node"] == n and e["attempt"] == attempt for e in history)]
+        resumed = [f"replayed from checkpoint {replay_of}: {', '.join(again)} ran again with the current settings"]
     notes: list[str] = []
     if not any(s["messages"] for s in sources.values()):
         notes.append("no messages in the window: nothing to extract")

@@ -101,7 +101,7 @@ def execute(
     (replay). ``command`` is a LangGraph ``Command(resume=...)`` answering an interrupt.
     """
     settings = rt.settings
-    tracker = ExecutionTracker(thread_id, attempt, rt.store)
+    tracker = ExecutionTracker(thread_id, attempt, rt.store, replay_of=checkpoint_id)
     deps = build_deps(settings, scenario, tracker=tracker, as_of=row["as_of"], db=rt.store.db if rt.store else None)
     graph = build_graph(deps).compile(checkpointer=rt.checkpointer)
     config: dict[str, Any] = {"configurable": {"thread_id": thread_id}}

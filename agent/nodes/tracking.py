@@ -19,10 +19,11 @@ PAUSED = "paused for review"
 
 
 class ExecutionTracker:
-    def __init__(self, thread_id: str, attempt: int, store: RunStore | None) -> None:
+    def __init__(self, thread_id: str, attempt: int, store: RunStore | None, replay_of: str | None = None) -> None:
         self.thread_id = thread_id
         self.attempt = attempt
         self.store = store
+        self.replay_of = replay_of  # the checkpoint a replay forked from
         self.failed_node: str | None = None  # the node the last error came from
         self.running: set[str] = set()  # nodes executing right now (the collectors run in parallel)
         self.ran: set[str] = set()  # nodes this process executed (others were restored from checkpoints)

@@ -28,6 +28,7 @@ def make_write_node(
             enabled_sources=enabled_sources,
             history=tracker.history(),
             attempt=tracker.attempt,
+            replay_of=tracker.replay_of,
         )
         plan = state["plan"]
         markdown = render_markdown(plan, coverage, thread_id=tracker.thread_id, scenario=scenario)

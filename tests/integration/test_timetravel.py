@@ -123,6 +123,8 @@ def test_replay_after_extraction_uses_new_settings_without_collecting(home: Home
     }
     new_plan = home.plan_json()
     assert new_plan["workday"]["start"][11:16] == "10:00"
+    [how] = new_plan["coverage"]["resumed_steps"]
+    assert how.startswith("replayed from checkpoint") and "track_tasks, plan_day, write_plan ran again" in how
     assert _first_task_block(new_plan)[11:16] >= "10:00" > _first_task_block(old_plan)[11:16]
     assert "Workday 10:00–17:30" in replayed.stdout  # the new plan is printed
 

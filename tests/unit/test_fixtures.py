@@ -276,3 +276,13 @@ def test_gmail_collector_batches_dedupes_and_counts() -> None:
     assert max(batches) == 100 and sum(batches) == len(result["messages"]) + sum(result["skipped"].values())
     assert len({m["id"] for m in result["messages"]}) == len(result["messages"])
     assert all(len(m["text"]) <= 500 for m in result["messages"])
+
+
+def test_gmail_cap_keeps_the_newest_and_counts_the_rest() -> None:
+    fixtures = load_fixture_set("default", base_dir=BASE, now=NOW)
+    everything = GmailCollector(MockGmailClient(fixtures), max_chars=500).collect(DAY)["messages"]
+    capped = GmailCollector(MockGmailClient(fixtures), max_chars=500, max_messages=10).collect(DAY)
+    assert len(capped["messages"]) == 10
+    assert capped["skipped"]["over the per-run cap of 10 (sources.gmail.max_messages)"] == len(everything) - 10
+    newest = sorted(everything, key=lambda m: m["timestamp"])[-10:]
+    assert {m["id"] for m in capped["messages"]} == {m["id"] for m in newest}
