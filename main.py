@@ -22,7 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(
         prog="python main.py",
-        description="Plan your day from yesterday's email and Slack. With no command: resume unfinished runs, "
+        description="Plan your day from your recent email, Slack and calendar. With no command: resume unfinished runs, "
         "then plan today (or show today's plan if it is already made).",
         parents=[common],
     )
@@ -68,7 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     # Its own dest: the subparser's default would otherwise overwrite a --scenario given before 'replay'.
     replay.add_argument("--scenario", dest="replay_scenario", metavar="NAME_OR_PATH", help="mock scenario to use")
-    db = commands.add_parser("db", parents=[common], help="manage the embedded PostgreSQL server")
+    db = commands.add_parser(
+        "db", parents=[common], help="the database: start or stop the embedded server, or show sizes and runs"
+    )
     db.add_argument(
         "action",
         choices=["start", "stop", "info"],
