@@ -22,8 +22,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(
         prog="python main.py",
-        description="Plan your day from your recent email, Slack and calendar. With no command: resume unfinished runs, "
-        "then plan today (or show today's plan if it is already made).",
+        description="Plan your day from your recent email, Slack and calendar. With no command: resume "
+        "unfinished runs, then plan today (or show today's plan if it is already made).",
         parents=[common],
     )
     parser.add_argument("--scenario", metavar="NAME_OR_PATH", help="mock scenario for this run (see 'scenarios')")
