@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import signal
 import sys
 from collections.abc import Iterator
@@ -56,15 +55,13 @@ def active_scenario(settings: Settings, override: str | None) -> Scenario | None
     return load_scenario(override or settings.mock.active_scenario)
 
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([wdhm])\s*$", re.IGNORECASE)
-_UNIT_SECONDS = {"w": 604800, "d": 86400, "h": 3600, "m": 60}
-
-
 def parse_since(text: str, as_of: datetime) -> datetime:
     """'2d', '36h', '90m', '1w' before the run's time, or an ISO date / date-time (local when naive)."""
-    match = _DURATION.match(text)
-    if match:
-        return as_of - timedelta(seconds=float(match.group(1)) * _UNIT_SECONDS[match.group(2).lower()])
+    from agent.durability.retention import duration
+
+    back = duration(text, units="wdhm")
+    if back is not None:
+        return as_of - back
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:

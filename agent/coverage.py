@@ -19,10 +19,6 @@ NODE_ORDER = (
 )
 
 
-def _failed(outcome: str | None) -> bool:
-    return outcome is not None and outcome != "ok"
-
-
 def _reason(outcome: str | None) -> str:
     return "process killed" if outcome is None else outcome.removeprefix("error: ")
 

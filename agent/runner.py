@@ -150,12 +150,10 @@ def execute(
         if rt.store is not None:
             rt.store.wait_for_review(thread_id)
         return RunOutcome(thread_id=thread_id, outputs={}, draft=draft)
-    if not outputs:  # every node restored from checkpoints: the run had already finished
-        state = graph.get_state(config).values if rt.checkpointer is not None else {}
-        outputs = state.get("outputs", {})
+    values = graph.get_state(config).values if rt.checkpointer is not None else {}
+    outputs = outputs or values.get("outputs", {})  # none streamed: every node was restored, the run had finished
     if rt.store is not None:
         # The plan is written: only now do its sources' watermarks move and its tasks count as planned.
-        values = graph.get_state(config).values
         task_store = deps.task_store
 
         def save_tasks(conn: Any) -> None:

@@ -27,8 +27,8 @@ from agent.durability.db import Database
 from agent.durability.dbinfo import APP_TABLES, CHECKPOINT_TABLES, existing_tables, human_bytes, table_sizes
 from agent.errors import UsageError
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([wdh])\s*$", re.IGNORECASE)
-_UNIT = {"w": timedelta(weeks=1), "d": timedelta(days=1), "h": timedelta(hours=1)}
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-z])\s*$", re.IGNORECASE)
+_UNIT = {"w": timedelta(weeks=1), "d": timedelta(days=1), "h": timedelta(hours=1), "m": timedelta(minutes=1)}
 
 # The candidate condition, used both to list and (again, under lock) to delete: a run that was
 # resumed or put up for review in between no longer matches and is left alone.
@@ -36,14 +36,22 @@ _CANDIDATE_WHERE = """status IN ('completed', 'abandoned') AND waiting_for IS NU
       AND coalesce(finished_at, started_at) < %(cutoff)s"""
 
 
-def parse_duration(text: str) -> timedelta:
-    """'14d', '36h', '2w' (a decimal number is fine: '1.5d')."""
+def duration(text: str, *, units: str = "wdh") -> timedelta | None:
+    """'14d', '36h', '2w' (a decimal number is fine: '1.5d'), in the given units; None if it is not one."""
     match = _DURATION.match(text)
-    if not match:
+    if not match or match.group(2).lower() not in units:
+        return None
+    return float(match.group(1)) * _UNIT[match.group(2).lower()]
+
+
+def parse_duration(text: str) -> timedelta:
+    """An age for --older-than. Minutes are refused: 'm' could as well mean months."""
+    age = duration(text)
+    if age is None:
         raise UsageError(
             f"--older-than '{text}' is not a duration. Use a number and a unit: 14d (days), 36h (hours) or 2w (weeks)."
         )
-    return float(match.group(1)) * _UNIT[match.group(2).lower()]
+    return age
 
 
 def format_duration(delta: timedelta) -> str:

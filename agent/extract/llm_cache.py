@@ -76,17 +76,6 @@ class LlmCache:
                 params,
             )
 
-    def prune(self, older_than_days: float) -> int:
-        """Delete rows older than ``older_than_days``; returns how many. Messages that old are outside
-        every collection window, so nothing will look them up again."""
-        with self._pool.connection() as conn:
-            cur = conn.execute(
-                "DELETE FROM llm_extraction_cache WHERE created_at < now() - make_interval(secs => %s)",
-                (older_than_days * 86400,),
-                prepare=False,
-            )
-            return cur.rowcount
-
 
 def _col(row: Any, name: str, index: int) -> Any:
     # The app's pool returns dict rows; a plain tuple-row pool works too.
